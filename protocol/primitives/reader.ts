@@ -91,6 +91,18 @@ export class Reader {
 
   /** Unsigned varint of at most 32 bits (5 bytes), as used for compact lengths and tags. */
   uvarint(): number {
+    const at = this.offset;
+    if (at < this.end) {
+      const b = this.buf[at]!;
+      if (b < 0x80) {
+        this.offset = at + 1;
+        return b;
+      }
+    }
+    return this.#uvarintLong();
+  }
+
+  #uvarintLong(): number {
     const buf = this.buf;
     let at = this.offset;
     let value = 0;

@@ -21,7 +21,7 @@ export interface Codec<D = unknown, I = unknown> {
   readonly minBytes: number;
 }
 
-type AnyCodec = Codec<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type AnyCodec = Codec<unknown, unknown>;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -368,7 +368,7 @@ export function messageCodec<A extends ApiSchema, Dir extends Direction>(
   direction: Dir,
 ): MessageCodec<Decoded<A[Dir]>, Encodable<A[Dir]>> {
   let perApi = cache.get(schema);
-  if (perApi === undefined) cache.set(schema, (perApi = new Map()));
+  if (perApi === undefined) cache.set(schema, (perApi = new Map<string, MessageCodec<unknown, unknown>>()));
   const key = `${direction}${version}`;
   let codec = perApi.get(key);
   if (codec === undefined) {
@@ -381,9 +381,9 @@ export function messageCodec<A extends ApiSchema, Dir extends Direction>(
       apiKey: schema.key,
       version,
       flexible,
-      size: body.size,
-      write: body.write,
-      read: body.read,
+      size: (value, counter) => body.size(value, counter),
+      write: (writer, value) => body.write(writer, value),
+      read: (reader) => body.read(reader),
       encode(value) {
         const counter = new SizeCounter();
         body.size(value, counter);

@@ -78,7 +78,7 @@ export type Encodable<S extends Shape> = Simplify<
 
 function primitive<D, I = D>() {
   return <const O extends FieldOptions = object>(options?: O): Field<WithNull<D, O>, WithNull<I, O>, IsRequired<O>> =>
-    ({ type: 'primitive', options: options ?? {} }) as Field<WithNull<D, O>, WithNull<I, O>, IsRequired<O>>;
+    ({ type: 'primitive', options: options ?? {} });
 }
 
 function withKind<F extends (options?: FieldOptions) => AnyField>(kind: PrimitiveKind, make: F): F {
@@ -116,7 +116,7 @@ export function array<const E extends Shape | AnyField, const O extends FieldOpt
     type: 'array',
     element: isField ? (element as AnyField) : struct(element as Shape),
     options: options ?? {},
-  } as Field<WithNull<ElementDecoded<E>[], O>, WithNull<ElementInput<E>[], O>, IsRequired<O>>;
+  };
 }
 
 /** A nested struct (Kafka's non-array struct fields, often tagged). */
@@ -124,11 +124,7 @@ export function struct<const S extends Shape, const O extends FieldOptions = obj
   shape: S,
   options?: O,
 ): Field<WithNull<Decoded<S>, O>, WithNull<Encodable<S>, O>, IsRequired<O>> {
-  return { type: 'struct', shape, options: options ?? {} } as Field<
-    WithNull<Decoded<S>, O>,
-    WithNull<Encodable<S>, O>,
-    IsRequired<O>
-  >;
+  return { type: 'struct', shape, options: options ?? {} };
 }
 
 /** One API: request and response declared side by side for every version. */
