@@ -98,7 +98,7 @@ export class FakeBroker {
       for (const frame of frames.push(chunk)) {
         const { header, schema, body } = decodeRequest(frame);
         this.requests.push({ api: schema.name, version: header.apiVersion });
-        const response = this.#handle(schema, header.apiVersion, body);
+        const response = this.#handle(schema, body);
         if (response !== undefined) {
           for (const c of encodeResponse(schema, header.apiVersion, header.correlationId, response as never)) {
             socket.write(c);
@@ -108,7 +108,7 @@ export class FakeBroker {
     });
   }
 
-  #handle(schema: ApiSchema, version: number, body: unknown): object | undefined {
+  #handle(schema: ApiSchema, body: unknown): object | undefined {
     switch (schema.key) {
       case ApiVersions.key:
         return {

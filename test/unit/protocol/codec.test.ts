@@ -25,7 +25,9 @@ describe('headers', () => {
       ),
     );
     // size 0x0f | key 18 | v3 | corr 1 | clientId int16 len 1 'k' | tags 0 | compact 'a' | compact '1' | tags 0
-    expect(bytes.toString('hex')).toBe('0000000f' + '0012' + '0003' + '00000001' + '00016b' + '00' + '0261' + '0231' + '00');
+    expect(bytes.toString('hex')).toBe(
+      '0000000f' + '0012' + '0003' + '00000001' + '00016b' + '00' + '0261' + '0231' + '00',
+    );
   });
 
   it('decodes what it encodes, both directions', () => {
@@ -62,11 +64,15 @@ describe('headers', () => {
 
   it('passes large record data through without copying it', () => {
     const records = Buffer.alloc(100_000, 1);
-    const chunks = encodeRequest(Produce, { apiVersion: 7, correlationId: 1, clientId: 'c' }, {
-      acks: 1,
-      timeoutMs: 1000,
-      topicData: [{ name: 't', partitionData: [{ index: 0, records }] }],
-    });
+    const chunks = encodeRequest(
+      Produce,
+      { apiVersion: 7, correlationId: 1, clientId: 'c' },
+      {
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: 't', partitionData: [{ index: 0, records }] }],
+      },
+    );
     expect(chunks).toContain(records);
     const body = decodeRequest(toBuffer(chunks).subarray(4)).body as {
       topicData: { partitionData: { records: Buffer }[] }[];

@@ -16,7 +16,8 @@ describe('FrameDecoder', () => {
     for (const chunkSize of [1, 2, 3, 5, 7, 64, 1000, stream.length]) {
       const decoder = new FrameDecoder(1 << 20);
       const got: Buffer[] = [];
-      for (let at = 0; at < stream.length; at += chunkSize) got.push(...decoder.push(stream.subarray(at, at + chunkSize)));
+      for (let at = 0; at < stream.length; at += chunkSize)
+        got.push(...decoder.push(stream.subarray(at, at + chunkSize)));
       expect(got.length).toBe(payloads.length);
       got.forEach((g, i) => expect(g.equals(payloads[i]!)).toBe(true));
       expect(decoder.bufferedBytes).toBe(0);
