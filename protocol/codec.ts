@@ -13,7 +13,7 @@ import {
 import { apiSchema } from './messages/index.js';
 import { Reader } from './primitives/reader.js';
 import { SizeCounter, Writer } from './primitives/writer.js';
-import { ProtocolDecodeError, UnsupportedVersionError } from './protocol-error.js';
+import { UnsupportedVersionError } from './protocol-error.js';
 import { messageCodec } from './schema/compile.js';
 import type { ApiSchema, Decoded, Encodable } from './schema/dsl.js';
 
@@ -26,6 +26,8 @@ export interface DecodedRequest {
   header: RequestHeader;
   schema: ApiSchema;
   body: unknown;
+  /** Bytes after the body. Tolerated, as Kafka does (some clients write stray fields); callers may log them. */
+  trailingBytes: number;
 }
 
 /**
@@ -42,8 +44,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   const header = readRequestHeader(r, requestHeaderVersion(schema, apiVersion));
   const codec = messageCodec(schema, apiVersion, 'request');
   const body = codec.read(r);
-  if (r.remaining !== 0) throw new ProtocolDecodeError(`${r.remaining} bytes left after the request body`);
-  return { header, schema, body };
+  return { header, schema, body, trailingBytes: r.remaining };
 }
 
 /** Encode a request with its header and 4-byte size prefix. */
@@ -85,7 +86,10 @@ export function encodeResponse<A extends ApiSchema>(
   return w.finish();
 }
 
-/** Decode a response frame (without its size prefix) for a request of the given API and version. */
+/**
+ * Decode a response frame (without its size prefix) for a request of the given API and version. Bytes after the
+ * body are ignored, as Kafka's clients ignore them.
+ */
 export function decodeResponse<A extends ApiSchema>(
   schema: A,
   version: number,
@@ -94,7 +98,6 @@ export function decodeResponse<A extends ApiSchema>(
   const r = new Reader(frame);
   const { correlationId } = readResponseHeader(r, responseHeaderVersion(schema, version));
   const body = messageCodec(schema, version, 'response').read(r);
-  if (r.remaining !== 0) throw new ProtocolDecodeError(`${r.remaining} bytes left after the response body`);
   return { correlationId, body };
 }
 

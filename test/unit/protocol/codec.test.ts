@@ -24,9 +24,9 @@ describe('headers', () => {
         { clientSoftwareName: 'a', clientSoftwareVersion: '1' },
       ),
     );
-    // size 0x0f | key 18 | v3 | corr 1 | clientId int16 len 1 'k' | tags 0 | compact 'a' | compact '1' | tags 0
+    // size 0x11 | key 18 | v3 | corr 1 | clientId int16 len 1 'k' | tags 0 | compact 'a' | compact '1' | tags 0
     expect(bytes.toString('hex')).toBe(
-      '0000000f' + '0012' + '0003' + '00000001' + '00016b' + '00' + '0261' + '0231' + '00',
+      '00000011' + '0012' + '0003' + '00000001' + '00016b' + '00' + '0261' + '0231' + '00',
     );
   });
 
@@ -46,6 +46,13 @@ describe('headers', () => {
     expect(res.readInt32BE(4)).toBe(7);
     expect(res[8]).toBe(0); // body starts right after the v0 header: error code high byte
     expect(decodeResponse(ApiVersions, 3, res.subarray(4)).body.errorCode).toBe(35);
+  });
+
+  it('tolerates bytes after a request body, as Kafka does, and reports how many', () => {
+    const frame = toBuffer(encodeRequest(ApiVersions, { apiVersion: 0, correlationId: 1, clientId: 'c' }, {}));
+    const decoded = decodeRequest(Buffer.concat([frame.subarray(4), Buffer.from([1, 2])]));
+    expect(decoded.trailingBytes).toBe(2);
+    expect(decoded.header.correlationId).toBe(1);
   });
 
   it('reports unknown keys and versions with the key and version', () => {
