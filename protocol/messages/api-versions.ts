@@ -29,4 +29,3 @@ export const ApiVersions = api({
     zkMigrationReady: bool({ since: 3, tag: 3 }),
   },
 });
-

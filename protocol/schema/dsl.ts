@@ -60,7 +60,9 @@ type IsRequired<O> = O extends { since: number } | { until: number } | { tag: nu
   : true;
 type WithNull<T, O> = O extends { nullable: true } | { nullableSince: number } ? T | null : T;
 
-type RequiredKeys<S extends Shape> = { [K in keyof S]: S[K] extends Field<unknown, unknown, true> ? K : never }[keyof S];
+type RequiredKeys<S extends Shape> = {
+  [K in keyof S]: S[K] extends Field<unknown, unknown, true> ? K : never;
+}[keyof S];
 type OptionalKeys<S extends Shape> = Exclude<keyof S, RequiredKeys<S>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -77,8 +79,9 @@ export type Encodable<S extends Shape> = Simplify<
 >;
 
 function primitive<D, I = D>() {
-  return <const O extends FieldOptions = object>(options?: O): Field<WithNull<D, O>, WithNull<I, O>, IsRequired<O>> =>
-    ({ type: 'primitive', options: options ?? {} });
+  return <const O extends FieldOptions = object>(
+    options?: O,
+  ): Field<WithNull<D, O>, WithNull<I, O>, IsRequired<O>> => ({ type: 'primitive', options: options ?? {} });
 }
 
 function withKind<F extends (options?: FieldOptions) => AnyField>(kind: PrimitiveKind, make: F): F {
@@ -139,7 +142,9 @@ export interface ApiSchema<Req extends Shape = Shape, Res extends Shape = Shape>
   readonly response: Res;
 }
 
-export function api<const Req extends Shape, const Res extends Shape>(schema: ApiSchema<Req, Res>): ApiSchema<Req, Res> {
+export function api<const Req extends Shape, const Res extends Shape>(
+  schema: ApiSchema<Req, Res>,
+): ApiSchema<Req, Res> {
   return schema;
 }
 

@@ -32,10 +32,14 @@ describe('headers', () => {
 
   it('decodes what it encodes, both directions', () => {
     const frame = toBuffer(
-      encodeRequest(Metadata, { apiVersion: 12, correlationId: 42, clientId: null }, {
-        topics: null,
-        allowAutoTopicCreation: true,
-      } as never),
+      encodeRequest(
+        Metadata,
+        { apiVersion: 12, correlationId: 42, clientId: null },
+        {
+          topics: null,
+          allowAutoTopicCreation: true,
+        },
+      ),
     );
     const decoded = decodeRequest(frame.subarray(4));
     expect(decoded.schema).toBe(Metadata);

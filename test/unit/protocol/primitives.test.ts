@@ -74,7 +74,9 @@ describe('primitives', () => {
   });
 
   it('reads classic and compact strings and bytes, null where allowed', () => {
-    const r = new Reader(Buffer.from('0002c3a9' + 'ffff' + '03c3a9' + '00' + '0000000161' + 'ffffffff' + '0262' + '00', 'hex'));
+    const r = new Reader(
+      Buffer.from('0002c3a9' + 'ffff' + '03c3a9' + '00' + '0000000161' + 'ffffffff' + '0262' + '00', 'hex'),
+    );
     expect(r.string()).toBe('é');
     expect(r.nullableString()).toBeNull();
     expect(r.compactString()).toBe('é');
