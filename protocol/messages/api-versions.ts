@@ -3,7 +3,7 @@ import { api, array, bool, int16, int32, int64, string } from '../schema/dsl.js'
 /**
  * ApiVersions (key 18), versions 0-4, flexible from 3.
  * v1 adds throttle time; v3 adds the client software name and version and the feature tagged fields (KIP-511,
- * KIP-584); v4 only signals that the client understands UNSUPPORTED_VERSION answers with the v0 body.
+ * KIP-584); v4 allows a supported feature's minimum version to be 0 (KAFKA-17011).
  * The response header is always v0 (see header.ts).
  */
 export const ApiVersions = api({

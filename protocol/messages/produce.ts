@@ -4,7 +4,7 @@ import { api, array, int16, int32, int64, records, string, struct } from '../sch
  * Produce (key 0), versions 0-11, flexible from 9.
  * v1-2 add throttle time and (v2) LogAppendTime; v3 adds the transactional id and requires record batch v2;
  * v5 adds the log start offset; v8 adds per-batch record errors and an error message; v10 adds the tagged
- * CurrentLeader / NodeEndpoints leader hints (KIP-951); v11 only signals support for them.
+ * CurrentLeader / NodeEndpoints leader hints (KIP-951); v11 lets the broker answer TRANSACTION_ABORTABLE (KIP-890).
  */
 export const Produce = api({
   key: 0,
