@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
  * The dependency rules of ARCHITECTURE.md §2.1, enforced by reading every import in the source folders:
  * protocol and storage import nothing of ours (storage may use protocol/records), client imports protocol,
  * broker imports protocol and storage, bin imports broker and client. Cross-folder imports go through the
- * target folder's index.ts (storage → protocol/records/index.ts).
+ * target folder's index.ts (storage → protocol/records/index.ts), and no file imports itself through a cycle.
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RULES: Record<string, string[]> = {
@@ -31,7 +31,7 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return nested.flat();
 }
 
-const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\s*\(?\s*['"]([^'"]+)['"]/g;
 
 async function relativeImports(folder: string): Promise<{ file: string; target: string }[]> {
   const out: { file: string; target: string }[] = [];
@@ -61,6 +61,30 @@ describe('dependency rules', () => {
       expect(bad).toEqual([]);
     });
   }
+
+  it('has no import cycles between source files', async () => {
+    const edges = new Map<string, string[]>();
+    for (const folder of FOLDERS) {
+      for (const { file, target } of await relativeImports(folder)) {
+        const to = target.replace(/\.js$/, '.ts');
+        edges.set(file, [...(edges.get(file) ?? []), to]);
+      }
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (node: string, path: string[]): void => {
+      if (state.get(node) === 'done') return;
+      if (state.get(node) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(node)), node].join(' → '));
+        return;
+      }
+      state.set(node, 'visiting');
+      for (const next of edges.get(node) ?? []) visit(next, [...path, node]);
+      state.set(node, 'done');
+    };
+    for (const node of edges.keys()) visit(node, []);
+    expect(cycles).toEqual([]);
+  });
 
   it('the rule checker itself rejects a forbidden edge', () => {
     expect(allowed('protocol', 'storage/index.js')).toBe(false);
