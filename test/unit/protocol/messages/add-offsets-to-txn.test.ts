@@ -1,23 +1,11 @@
-import {
-  Reader,
-  addOffsetsToTxnV1,
-  addOffsetsToTxnV2,
-  addOffsetsToTxnV3,
-  addOffsetsToTxnV4,
-} from '@platformatic/kafka';
+import { addOffsetsToTxnV1, addOffsetsToTxnV2, addOffsetsToTxnV3, addOffsetsToTxnV4 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { AddOffsetsToTxn } from '../../../../protocol/messages/add-offsets-to-txn.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof AddOffsetsToTxn>): Buffer =>
-  Buffer.concat(messageCodec(AddOffsetsToTxn, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof AddOffsetsToTxn>): Buffer =>
-  Buffer.concat(messageCodec(AddOffsetsToTxn, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(AddOffsetsToTxn, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(AddOffsetsToTxn, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(AddOffsetsToTxn);
 
 describe('AddOffsetsToTxn against kafkajs (v0-1)', () => {
   for (const version of [0, 1]) {
@@ -70,7 +58,7 @@ describe('AddOffsetsToTxn against @platformatic/kafka (v1-4, flexible from v3)',
 
     it(`v${version}: platformatic parses the response we encode`, () => {
       const body = encodeResponse(version, { throttleTimeMs: 2, errorCode: 0 });
-      expect(plt.parseResponse(1, 25, version, Reader.from(body))).toEqual({ throttleTimeMs: 2, errorCode: 0 });
+      expect(platformaticParse(plt, body)).toEqual({ throttleTimeMs: 2, errorCode: 0 });
     });
   }
 });
@@ -104,7 +92,7 @@ describe('AddOffsetsToTxn golden bytes', () => {
 
   it('skips an unknown tagged field (v3 response)', () => {
     const plain = encodeResponse(3, { throttleTimeMs: 0, errorCode: 0 });
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('0200010a0102ffff', 'hex')]);
+    const tagged = withTopLevelTags(plain, '0200010a0102ffff');
     expect(decodeResponse(3, tagged)).toEqual(decodeResponse(3, plain));
   });
 });

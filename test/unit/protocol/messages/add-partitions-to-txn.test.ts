@@ -1,18 +1,11 @@
-import { Reader, addPartitionsToTxnV3, addPartitionsToTxnV4, addPartitionsToTxnV5 } from '@platformatic/kafka';
+import { addPartitionsToTxnV3, addPartitionsToTxnV4, addPartitionsToTxnV5 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { AddPartitionsToTxn } from '../../../../protocol/messages/add-partitions-to-txn.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof AddPartitionsToTxn>): Buffer =>
-  Buffer.concat(messageCodec(AddPartitionsToTxn, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof AddPartitionsToTxn>): Buffer =>
-  Buffer.concat(messageCodec(AddPartitionsToTxn, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) =>
-  messageCodec(AddPartitionsToTxn, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(AddPartitionsToTxn, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(AddPartitionsToTxn);
 
 const partitionResults = [
   { partitionIndex: 0, partitionErrorCode: 0 },
@@ -90,7 +83,7 @@ describe('AddPartitionsToTxn against @platformatic/kafka (flexible v3-5)', () =>
       throttleTimeMs: 4,
       resultsByTopicV3AndBelow: [{ name: 'orders', resultsByPartition: partitionResults }],
     });
-    expect(addPartitionsToTxnV3.parseResponse(1, 24, 3, Reader.from(body))).toEqual({
+    expect(platformaticParse(addPartitionsToTxnV3, body)).toEqual({
       throttleTimeMs: 4,
       errorCode: 0,
       resultsByTransaction: [
@@ -128,7 +121,7 @@ describe('AddPartitionsToTxn against @platformatic/kafka (flexible v3-5)', () =>
         { transactionalId: 'tx-orders', topicResults: [{ name: 'orders', resultsByPartition: partitionResults }] },
       ];
       const body = encodeResponse(version, { throttleTimeMs: 0, errorCode: 0, resultsByTransaction });
-      expect(plt.parseResponse(1, 24, version, Reader.from(body))).toEqual({
+      expect(platformaticParse(plt, body)).toEqual({
         throttleTimeMs: 0,
         errorCode: 0,
         resultsByTransaction,
@@ -226,7 +219,7 @@ describe('AddPartitionsToTxn golden bytes', () => {
 
   it('skips an unknown tagged field (v4 request)', () => {
     const plain = encodeRequest(4, { transactions: [] });
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('01090100', 'hex')]);
+    const tagged = withTopLevelTags(plain, '01090100');
     expect(decodeRequest(4, tagged)).toEqual(decodeRequest(4, plain));
   });
 });

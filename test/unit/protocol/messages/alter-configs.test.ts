@@ -1,16 +1,11 @@
-import { Reader, alterConfigsV2 } from '@platformatic/kafka';
+import { alterConfigsV2 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { AlterConfigs } from '../../../../protocol/messages/alter-configs.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof AlterConfigs>): Buffer =>
-  Buffer.concat(messageCodec(AlterConfigs, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof AlterConfigs>): Buffer =>
-  Buffer.concat(messageCodec(AlterConfigs, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(AlterConfigs, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(AlterConfigs, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(AlterConfigs);
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -74,7 +69,7 @@ describe('AlterConfigs against @platformatic/kafka (flexible v2)', () => {
   it('v2: platformatic parses the response we encode', () => {
     const responses = [{ errorCode: 0, errorMessage: null, resourceType: TOPIC, resourceName: 'orders' }];
     const body = encodeResponse(2, { throttleTimeMs: 2, responses });
-    expect(alterConfigsV2.parseResponse(1, 33, 2, Reader.from(body))).toEqual({ throttleTimeMs: 2, responses });
+    expect(platformaticParse(alterConfigsV2, body)).toEqual({ throttleTimeMs: 2, responses });
   });
 });
 

@@ -1,23 +1,15 @@
-import { Reader, alterPartitionReassignmentsV0 } from '@platformatic/kafka';
+import { alterPartitionReassignmentsV0 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { AlterPartitionReassignments } from '../../../../protocol/messages/alter-partition-reassignments.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
-import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { kafkajsDecodeFlexibleResponse, kafkajsFlexibleRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (value: RequestInput<typeof AlterPartitionReassignments>): Buffer =>
-  Buffer.concat(messageCodec(AlterPartitionReassignments, 0, 'request').encode(value));
-const encodeResponse = (value: ResponseInput<typeof AlterPartitionReassignments>): Buffer =>
-  Buffer.concat(messageCodec(AlterPartitionReassignments, 0, 'response').encode(value));
-const decodeRequest = (body: Buffer) => messageCodec(AlterPartitionReassignments, 0, 'request').decode(body);
-const decodeResponse = (body: Buffer) => messageCodec(AlterPartitionReassignments, 0, 'response').decode(body);
-
-/** kafkajs writes the request header's empty tag section (one 0x00 byte) at the start of the body. */
-const HEADER_TAGS = Buffer.from([0]);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(AlterPartitionReassignments);
 
 describe('AlterPartitionReassignments against kafkajs (v0)', () => {
   it('decodes the request kafkajs encodes (after its leading header tag byte)', async () => {
-    const body = await kafkajsRequestBody('alterPartitionReassignments', 0, {
+    const body = await kafkajsFlexibleRequestBody('alterPartitionReassignments', 0, {
       timeout: 30000,
       topics: [
         {
@@ -29,8 +21,7 @@ describe('AlterPartitionReassignments against kafkajs (v0)', () => {
         },
       ],
     });
-    expect(body[0]).toBe(0);
-    expect(decodeRequest(body.subarray(1))).toEqual({
+    expect(decodeRequest(0, body)).toEqual({
       timeoutMs: 30000,
       topics: [
         {
@@ -45,7 +36,7 @@ describe('AlterPartitionReassignments against kafkajs (v0)', () => {
   });
 
   it('kafkajs decodes the response we encode (behind the response header tag byte it expects)', async () => {
-    const body = encodeResponse({
+    const body = encodeResponse(0, {
       throttleTimeMs: 11,
       errorCode: 0,
       errorMessage: null,
@@ -59,7 +50,7 @@ describe('AlterPartitionReassignments against kafkajs (v0)', () => {
         },
       ],
     });
-    const decoded = await kafkajsDecodeResponse('alterPartitionReassignments', 0, Buffer.concat([HEADER_TAGS, body]));
+    const decoded = await kafkajsDecodeFlexibleResponse('alterPartitionReassignments', 0, body);
     expect(decoded).toEqual({
       throttleTime: 11,
       errorCode: 0,
@@ -88,7 +79,7 @@ describe('AlterPartitionReassignments against @platformatic/kafka (v0)', () => {
         ],
       },
     ]).buffer;
-    expect(decodeRequest(body)).toEqual({
+    expect(decodeRequest(0, body)).toEqual({
       timeoutMs: 45000,
       topics: [
         {
@@ -109,7 +100,7 @@ describe('AlterPartitionReassignments against @platformatic/kafka (v0)', () => {
       errorMessage: null,
       responses: [{ name: 'orders', partitions: [{ partitionIndex: 2, errorCode: 0, errorMessage: null }] }],
     };
-    expect(alterPartitionReassignmentsV0.parseResponse(1, 45, 0, Reader.from(encodeResponse(value)))).toEqual(value);
+    expect(platformaticParse(alterPartitionReassignmentsV0, encodeResponse(0, value))).toEqual(value);
   });
 });
 
@@ -143,13 +134,13 @@ describe('AlterPartitionReassignments golden bytes', () => {
         },
       ],
     };
-    expect(encodeRequest(value).toString('hex')).toBe(hex);
-    expect(decodeRequest(Buffer.from(hex, 'hex'))).toEqual(value);
+    expect(encodeRequest(0, value).toString('hex')).toBe(hex);
+    expect(decodeRequest(0, Buffer.from(hex, 'hex'))).toEqual(value);
   });
 
   it('defaults: timeout 60000 and replicas null', () => {
-    const decoded = decodeRequest(encodeRequest({ topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }));
-    expect(decoded).toEqual({
+    const request = { topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] };
+    expect(decodeRequest(0, encodeRequest(0, request))).toEqual({
       timeoutMs: 60000,
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, replicas: null }] }],
     });
@@ -176,13 +167,13 @@ describe('AlterPartitionReassignments golden bytes', () => {
       errorMessage: null,
       responses: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 85, errorMessage: 'no' }] }],
     };
-    expect(encodeResponse(value).toString('hex')).toBe(hex);
-    expect(decodeResponse(Buffer.from(hex, 'hex'))).toEqual(value);
+    expect(encodeResponse(0, value).toString('hex')).toBe(hex);
+    expect(decodeResponse(0, Buffer.from(hex, 'hex'))).toEqual(value);
   });
 
   it('skips an unknown tagged field (v0 request)', () => {
-    const plain = encodeRequest({ timeoutMs: 1, topics: [] });
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('01040100', 'hex')]);
-    expect(decodeRequest(tagged)).toEqual({ timeoutMs: 1, topics: [] });
+    const plain = encodeRequest(0, { timeoutMs: 1, topics: [] });
+    const tagged = withTopLevelTags(plain, '01040100');
+    expect(decodeRequest(0, tagged)).toEqual({ timeoutMs: 1, topics: [] });
   });
 });

@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { AlterPartition } from '../../../../protocol/messages/alter-partition.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { ZERO_UUID } from '../../../../protocol/primitives/reader.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
 
 // Inter-broker (leader to controller), no client oracle: @platformatic/kafka 1.35's alter-partition-v3 writes the
 // topic id as a compact string and reads Isr as one int32, so it does not match Kafka's AlterPartition v3 and is not
 // used here. These vectors are derived by hand from the protocol guide's BNF.
-const encodeRequest = (version: number, value: RequestInput<typeof AlterPartition>): Buffer =>
-  Buffer.concat(messageCodec(AlterPartition, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof AlterPartition>): Buffer =>
-  Buffer.concat(messageCodec(AlterPartition, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(AlterPartition, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(AlterPartition, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(AlterPartition);
 
 const TOPIC_ID = 'AAECAwQFBgcICQoLDA0ODw'; // bytes 00 01 02 ... 0f
 const TOPIC_ID_HEX = '000102030405060708090a0b0c0d0e0f';
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 describe('AlterPartition golden bytes', () => {
   it('v0 request (topic names, plain ISR), derived by hand', () => {
@@ -181,7 +174,7 @@ describe('AlterPartition golden bytes', () => {
   it('skips an unknown tagged field (v3 response)', () => {
     const value = { throttleTimeMs: 0, errorCode: 0, topics: [] };
     const plain = encodeResponse(3, value);
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('010a0100', 'hex')]);
+    const tagged = withTopLevelTags(plain, '010a0100');
     expect(decodeResponse(3, tagged)).toEqual(value);
   });
 });

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ControlledShutdown } from '../../../../protocol/messages/controlled-shutdown.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs } from '../../../helpers/message-codec.js';
 
 // Inter-broker (broker to ZooKeeper-mode controller): no client implements it, so these vectors are derived by hand
 // from the protocol guide's BNF. (v0's special request header is header.ts's concern, not the body's.)
-const encodeRequest = (version: number, value: RequestInput<typeof ControlledShutdown>): Buffer =>
-  Buffer.concat(messageCodec(ControlledShutdown, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof ControlledShutdown>): Buffer =>
-  Buffer.concat(messageCodec(ControlledShutdown, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) =>
-  messageCodec(ControlledShutdown, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(ControlledShutdown, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(ControlledShutdown);
 
 describe('ControlledShutdown golden bytes', () => {
   it('v0/v1 request: the broker id only', () => {

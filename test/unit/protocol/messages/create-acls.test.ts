@@ -1,16 +1,11 @@
-import { Reader, createAclsV2, createAclsV3 } from '@platformatic/kafka';
+import { createAclsV2, createAclsV3 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { CreateAcls } from '../../../../protocol/messages/create-acls.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof CreateAcls>): Buffer =>
-  Buffer.concat(messageCodec(CreateAcls, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof CreateAcls>): Buffer =>
-  Buffer.concat(messageCodec(CreateAcls, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(CreateAcls, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(CreateAcls, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(CreateAcls);
 
 const creation = {
   resourceType: 2,
@@ -69,7 +64,7 @@ describe('CreateAcls against @platformatic/kafka (flexible v2-3)', () => {
 
     it(`v${version}: platformatic parses the response we encode`, () => {
       const body = encodeResponse(version, { throttleTimeMs: 1, results: [{ errorCode: 0, errorMessage: null }] });
-      expect(plt.parseResponse(1, 30, version, Reader.from(body))).toEqual({
+      expect(platformaticParse(plt, body)).toEqual({
         throttleTimeMs: 1,
         results: [{ errorCode: 0, errorMessage: null }],
       });

@@ -1,18 +1,11 @@
-import { Reader, createPartitionsV1, createPartitionsV2, createPartitionsV3 } from '@platformatic/kafka';
+import { createPartitionsV1, createPartitionsV2, createPartitionsV3 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { CreatePartitions } from '../../../../protocol/messages/create-partitions.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof CreatePartitions>): Buffer =>
-  Buffer.concat(messageCodec(CreatePartitions, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof CreatePartitions>): Buffer =>
-  Buffer.concat(messageCodec(CreatePartitions, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) =>
-  messageCodec(CreatePartitions, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(CreatePartitions, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(CreatePartitions);
 
 describe('CreatePartitions against kafkajs (v0-1)', () => {
   for (let version = 0; version <= 1; version++) {
@@ -93,7 +86,7 @@ describe('CreatePartitions against @platformatic/kafka (v1, flexible v2-3)', () 
         { name: 'payments', errorCode: 0, errorMessage: null },
       ];
       const body = encodeResponse(version, { throttleTimeMs: 4, results });
-      expect(plt.parseResponse(1, 37, version, Reader.from(body))).toEqual({ throttleTimeMs: 4, results });
+      expect(platformaticParse(plt, body)).toEqual({ throttleTimeMs: 4, results });
     });
   }
 

@@ -1,22 +1,15 @@
-import { Reader, createTopicsV7 } from '@platformatic/kafka';
+import { createTopicsV7 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { CreateTopics } from '../../../../protocol/messages/create-topics.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { ZERO_UUID } from '../../../../protocol/primitives/reader.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { dashedUuid, platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof CreateTopics>): Buffer =>
-  Buffer.concat(messageCodec(CreateTopics, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof CreateTopics>): Buffer =>
-  Buffer.concat(messageCodec(CreateTopics, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(CreateTopics, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(CreateTopics, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(CreateTopics);
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const topicIdHex = '0123456789abcdeffedcba9876543210';
 const topicId = Buffer.from(topicIdHex, 'hex').toString('base64url');
-/** platformatic prints UUIDs as dashed hex. */
-const dashed = (hex: string): string => hex.replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
 
 describe('CreateTopics against kafkajs (v0-3)', () => {
   for (let version = 0; version <= 3; version++) {
@@ -153,12 +146,12 @@ describe('CreateTopics against @platformatic/kafka (flexible v7)', () => {
         { name: 'orders', topicId, errorCode: 0, errorMessage: null, numPartitions: 3, replicationFactor: 2, configs },
       ],
     });
-    expect(createTopicsV7.parseResponse(1, 19, 7, Reader.from(body))).toEqual({
+    expect(platformaticParse(createTopicsV7, body)).toEqual({
       throttleTimeMs: 0,
       topics: [
         {
           name: 'orders',
-          topicId: dashed(topicIdHex),
+          topicId: dashedUuid(topicIdHex),
           errorCode: 0,
           errorMessage: null,
           numPartitions: 3,

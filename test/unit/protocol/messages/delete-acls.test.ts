@@ -1,16 +1,11 @@
-import { Reader, deleteAclsV2, deleteAclsV3 } from '@platformatic/kafka';
+import { deleteAclsV2, deleteAclsV3 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DeleteAcls } from '../../../../protocol/messages/delete-acls.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof DeleteAcls>): Buffer =>
-  Buffer.concat(messageCodec(DeleteAcls, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof DeleteAcls>): Buffer =>
-  Buffer.concat(messageCodec(DeleteAcls, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(DeleteAcls, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(DeleteAcls, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(DeleteAcls);
 
 const matching = {
   errorCode: 0,
@@ -133,7 +128,7 @@ describe('DeleteAcls against @platformatic/kafka (flexible v2-3)', () => {
         filterResults: [{ errorCode: 0, errorMessage: null, matchingAcls: [matching] }],
       });
       const { patternType, ...rest } = matching;
-      expect(plt.parseResponse(1, 31, version, Reader.from(body))).toEqual({
+      expect(platformaticParse(plt, body)).toEqual({
         throttleTimeMs: 0,
         filterResults: [
           { errorCode: 0, errorMessage: null, matchingAcls: [{ ...rest, resourcePatternType: patternType }] },

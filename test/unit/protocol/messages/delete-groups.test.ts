@@ -1,16 +1,11 @@
-import { Reader, deleteGroupsV2 } from '@platformatic/kafka';
+import { deleteGroupsV2 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DeleteGroups } from '../../../../protocol/messages/delete-groups.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof DeleteGroups>): Buffer =>
-  Buffer.concat(messageCodec(DeleteGroups, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof DeleteGroups>): Buffer =>
-  Buffer.concat(messageCodec(DeleteGroups, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(DeleteGroups, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(DeleteGroups, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(DeleteGroups);
 
 describe('DeleteGroups against kafkajs (v0-1)', () => {
   for (let version = 0; version <= 1; version++) {
@@ -52,7 +47,7 @@ describe('DeleteGroups against @platformatic/kafka (flexible v2)', () => {
       { groupId: 'group-b', errorCode: 0 },
     ];
     const body = encodeResponse(2, { throttleTimeMs: 3, results });
-    expect(deleteGroupsV2.parseResponse(1, 42, 2, Reader.from(body))).toEqual({ throttleTimeMs: 3, results });
+    expect(platformaticParse(deleteGroupsV2, body)).toEqual({ throttleTimeMs: 3, results });
   });
 });
 

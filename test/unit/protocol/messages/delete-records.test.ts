@@ -1,16 +1,12 @@
-import { createRequire } from 'node:module';
-import { Reader as PlatReader, deleteRecordsV2 } from '@platformatic/kafka';
+import { deleteRecordsV2 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DeleteRecords } from '../../../../protocol/messages/delete-records.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
-import { kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof DeleteRecords)[D]>,
-): Buffer => Buffer.concat(messageCodec(DeleteRecords, version, dir).encode(value));
+const { encodeRequest, encodeResponse, decodeRequest } = codecs(DeleteRecords);
 
 interface KafkajsDeleteRecordsResponse {
   throttleTime: number;
@@ -19,18 +15,6 @@ interface KafkajsDeleteRecordsResponse {
     topic: string;
     partitions: { partition: number; lowWatermark: { toString(): string }; errorCode: number }[];
   }[];
-}
-
-/**
- * kafkajs' DeleteRecords response module is a factory taking the request topics (for its error messages), so the
- * shared `kafkajsDecodeResponse` helper cannot load it; call the factory here.
- */
-async function kafkajsDecodeDeleteRecords(version: number, body: Buffer): Promise<KafkajsDeleteRecordsResponse> {
-  const require = createRequire(import.meta.url);
-  const factory = require(`kafkajs/src/protocol/requests/deleteRecords/v${version}/response`) as (a: object) => {
-    decode(body: Buffer): Promise<unknown>;
-  };
-  return (await factory({ topics: [] }).decode(body)) as KafkajsDeleteRecordsResponse;
 }
 
 describe('DeleteRecords declaration', () => {
@@ -55,7 +39,7 @@ describe('DeleteRecords vs kafkajs (v0-1)', () => {
         ],
         timeout: 30_000,
       });
-      expect(messageCodec(DeleteRecords, version, 'request').decode(body)).toEqual({
+      expect(decodeRequest(version, body)).toEqual({
         topics: [
           {
             name: 'orders',
@@ -82,7 +66,11 @@ describe('DeleteRecords vs kafkajs (v0-1)', () => {
           },
         ],
       };
-      const got = await kafkajsDecodeDeleteRecords(version, encode(version, 'response', response));
+      const got = (await kafkajsDecodeResponse(
+        'deleteRecords',
+        version,
+        encodeResponse(version, response),
+      )) as KafkajsDeleteRecordsResponse;
       expect(version === 0 ? got.throttleTime : got.clientSideThrottleTime).toBe(6);
       expect(got.topics).toHaveLength(1);
       expect(got.topics[0]!.topic).toBe('orders');
@@ -100,18 +88,18 @@ describe('DeleteRecords vs @platformatic/kafka (v2)', () => {
       [{ name: 'orders', partitions: [{ partitionIndex: 2, offset: 55n }] }],
       10_000,
     );
-    expect(messageCodec(DeleteRecords, 2, 'request').decode(writer.buffer)).toEqual({
+    expect(decodeRequest(2, writer.buffer)).toEqual({
       topics: [{ name: 'orders', partitions: [{ partitionIndex: 2, offset: 55 }] }],
       timeoutMs: 10_000,
     });
   });
 
   it('v2 response: we encode, platformatic decodes', () => {
-    const body = encode(2, 'response', {
+    const body = encodeResponse(2, {
       throttleTimeMs: 0,
       topics: [{ name: 'orders', partitions: [{ partitionIndex: 2, lowWatermark: 55, errorCode: 0 }] }],
-    } satisfies ResponseInput<typeof DeleteRecords>);
-    expect(deleteRecordsV2.parseResponse(1, 21, 2, PlatReader.from(body))).toEqual({
+    });
+    expect(platformaticParse(deleteRecordsV2, body)).toEqual({
       throttleTimeMs: 0,
       topics: [{ name: 'orders', partitions: [{ partitionIndex: 2, lowWatermark: 55n, errorCode: 0 }] }],
     });
@@ -124,7 +112,7 @@ describe('DeleteRecords golden bytes', () => {
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, offset: 9 }] }],
       timeoutMs: 1000,
     };
-    expect(encode(0, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(0, request).toString('hex')).toBe(
       '00000001' + // [topics] 1
         '000174' + // name "t"
         '00000001' + // [partitions] 1
@@ -139,7 +127,7 @@ describe('DeleteRecords golden bytes', () => {
       throttleTimeMs: 0,
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, lowWatermark: 9, errorCode: 0 }] }],
     };
-    expect(encode(2, 'response', response).toString('hex')).toBe(
+    expect(encodeResponse(2, response).toString('hex')).toBe(
       '00000000' + // throttle_time_ms
         '02' + // compact [topics] 1
         '0274' + // name "t"
@@ -167,7 +155,7 @@ describe('DeleteRecords golden bytes', () => {
       '010203' +
       '00001388' + // timeout_ms 5000
       '00'; // tags
-    expect(messageCodec(DeleteRecords, 2, 'request').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(decodeRequest(2, Buffer.from(bytes, 'hex'))).toEqual({
       topics: [{ name: 't', partitions: [{ partitionIndex: 1, offset: -1 }] }],
       timeoutMs: 5000,
     });

@@ -1,22 +1,15 @@
-import { Reader, deleteTopicsV6 } from '@platformatic/kafka';
+import { deleteTopicsV6 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DeleteTopics } from '../../../../protocol/messages/delete-topics.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { ZERO_UUID } from '../../../../protocol/primitives/reader.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { dashedUuid, platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof DeleteTopics>): Buffer =>
-  Buffer.concat(messageCodec(DeleteTopics, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof DeleteTopics>): Buffer =>
-  Buffer.concat(messageCodec(DeleteTopics, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(DeleteTopics, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(DeleteTopics, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(DeleteTopics);
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const topicIdHex = '00112233445566778899aabbccddeeff';
 const topicId = Buffer.from(topicIdHex, 'hex').toString('base64url');
-/** platformatic prints UUIDs as dashed hex. */
-const dashed = (hex: string): string => hex.replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
 
 describe('DeleteTopics against kafkajs (v0-1)', () => {
   for (let version = 0; version <= 1; version++) {
@@ -57,7 +50,7 @@ describe('DeleteTopics against @platformatic/kafka (flexible v6)', () => {
     const body = deleteTopicsV6.createRequest(
       [
         { name: 'orders', topicId: null },
-        { name: null, topicId: dashed(topicIdHex) },
+        { name: null, topicId: dashedUuid(topicIdHex) },
       ] as never,
       30000,
     ).buffer;
@@ -79,11 +72,11 @@ describe('DeleteTopics against @platformatic/kafka (flexible v6)', () => {
         { name: null, topicId: ZERO_UUID, errorCode: 0 },
       ],
     });
-    expect(deleteTopicsV6.parseResponse(1, 20, 6, Reader.from(body))).toEqual({
+    expect(platformaticParse(deleteTopicsV6, body)).toEqual({
       throttleTimeMs: 1,
       responses: [
-        { name: 'orders', topicId: dashed(topicIdHex), errorCode: 0, errorMessage: null },
-        { name: null, topicId: dashed('0'.repeat(32)), errorCode: 0, errorMessage: null },
+        { name: 'orders', topicId: dashedUuid(topicIdHex), errorCode: 0, errorMessage: null },
+        { name: null, topicId: dashedUuid('0'.repeat(32)), errorCode: 0, errorMessage: null },
       ],
     });
   });

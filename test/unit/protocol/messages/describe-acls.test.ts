@@ -1,16 +1,11 @@
-import { Reader, describeAclsV2, describeAclsV3 } from '@platformatic/kafka';
+import { describeAclsV2, describeAclsV3 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DescribeAcls } from '../../../../protocol/messages/describe-acls.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof DescribeAcls>): Buffer =>
-  Buffer.concat(messageCodec(DescribeAcls, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof DescribeAcls>): Buffer =>
-  Buffer.concat(messageCodec(DescribeAcls, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(DescribeAcls, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(DescribeAcls, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(DescribeAcls);
 
 // resource type 2 = TOPIC, pattern type 3 = LITERAL / 4 = PREFIXED, operation 3 = READ, permission 3 = ALLOW
 const acl = { principal: 'User:alice', host: '*', operation: 3, permissionType: 3 };
@@ -92,7 +87,7 @@ describe('DescribeAcls against @platformatic/kafka (flexible v2-3)', () => {
         errorMessage: null,
         resources: [{ resourceType: 2, resourceName: 'orders', patternType: 3, acls: [acl] }],
       });
-      expect(plt.parseResponse(1, 29, version, Reader.from(body))).toEqual({
+      expect(platformaticParse(plt, body)).toEqual({
         throttleTimeMs: 0,
         errorCode: 0,
         errorMessage: null,
@@ -176,7 +171,7 @@ describe('DescribeAcls golden bytes', () => {
   it('skips an unknown tagged field (v3 response)', () => {
     const value = { throttleTimeMs: 0, errorCode: 31, errorMessage: 'denied', resources: [] };
     const plain = encodeResponse(3, value);
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('01010100', 'hex')]);
+    const tagged = withTopLevelTags(plain, '01010100');
     expect(decodeResponse(3, tagged)).toEqual(value);
   });
 });

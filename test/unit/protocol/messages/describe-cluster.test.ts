@@ -1,16 +1,13 @@
-import { Reader as PlatReader, describeClusterV0, describeClusterV1 } from '@platformatic/kafka';
+import { describeClusterV0, describeClusterV1 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DescribeCluster } from '../../../../protocol/messages/describe-cluster.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
 // kafkajs does not implement DescribeCluster.
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof DescribeCluster)[D]>,
-): Buffer => Buffer.concat(messageCodec(DescribeCluster, version, dir).encode(value));
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(DescribeCluster);
 
 const sampleResponse: ResponseInput<typeof DescribeCluster> = {
   throttleTimeMs: 0,
@@ -40,14 +37,14 @@ describe('DescribeCluster vs @platformatic/kafka (v0-1)', () => {
   ] as const) {
     it(`v${version} request: platformatic encodes, we decode`, () => {
       const writer = plat.createRequest(true, 2);
-      expect(messageCodec(DescribeCluster, version, 'request').decode(writer.buffer)).toEqual({
+      expect(decodeRequest(version, writer.buffer)).toEqual({
         includeClusterAuthorizedOperations: true,
         endpointType: version >= 1 ? 2 : 1,
       });
     });
 
     it(`v${version} response: we encode, platformatic decodes`, () => {
-      const got = plat.parseResponse(1, 60, version, PlatReader.from(encode(version, 'response', sampleResponse)));
+      const got = platformaticParse(plat, encodeResponse(version, sampleResponse));
       // platformatic reports endpointType 0 for v0, which has no such field
       expect(got).toEqual({ ...sampleResponse, endpointType: version >= 1 ? 1 : 0 });
     });
@@ -56,12 +53,12 @@ describe('DescribeCluster vs @platformatic/kafka (v0-1)', () => {
 
 describe('DescribeCluster golden bytes', () => {
   it('v0 request, derived from the BNF', () => {
-    expect(encode(0, 'request', { includeClusterAuthorizedOperations: false }).toString('hex')).toBe('00' + '00');
+    expect(encodeRequest(0, { includeClusterAuthorizedOperations: false }).toString('hex')).toBe('00' + '00');
   });
 
   it('v1 request with the endpoint type', () => {
     const request: RequestInput<typeof DescribeCluster> = { includeClusterAuthorizedOperations: true };
-    expect(encode(1, 'request', request).toString('hex')).toBe('01' + '01' + '00'); // flag, endpoint_type 1 (default), tags
+    expect(encodeRequest(1, request).toString('hex')).toBe('01' + '01' + '00'); // flag, endpoint_type 1 (default), tags
   });
 
   it('v1 response, derived from the BNF', () => {
@@ -86,8 +83,8 @@ describe('DescribeCluster golden bytes', () => {
       '00' + // broker tags
       '80000000' + // cluster_authorized_operations INT32_MIN (default)
       '00'; // tags
-    expect(encode(1, 'response', response).toString('hex')).toBe(bytes);
-    expect(messageCodec(DescribeCluster, 1, 'response').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(encodeResponse(1, response).toString('hex')).toBe(bytes);
+    expect(decodeResponse(1, Buffer.from(bytes, 'hex'))).toEqual({
       throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
@@ -109,7 +106,7 @@ describe('DescribeCluster golden bytes', () => {
       '63' + // tag 99
       '02' + // 2 bytes
       'abcd';
-    expect(messageCodec(DescribeCluster, 0, 'request').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(decodeRequest(0, Buffer.from(bytes, 'hex'))).toEqual({
       includeClusterAuthorizedOperations: true,
       endpointType: 1,
     });

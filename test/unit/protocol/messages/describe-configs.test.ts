@@ -1,17 +1,11 @@
-import { Reader, describeConfigsV3, describeConfigsV4 } from '@platformatic/kafka';
+import { describeConfigsV3, describeConfigsV4 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DescribeConfigs } from '../../../../protocol/messages/describe-configs.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof DescribeConfigs>): Buffer =>
-  Buffer.concat(messageCodec(DescribeConfigs, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof DescribeConfigs>): Buffer =>
-  Buffer.concat(messageCodec(DescribeConfigs, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(DescribeConfigs, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(DescribeConfigs, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(DescribeConfigs);
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -194,7 +188,7 @@ describe('DescribeConfigs against @platformatic/kafka (v3, flexible v4)', () => 
 
     it(`v${version}: platformatic parses the response we encode`, () => {
       const body = encodeResponse(version, { throttleTimeMs: 0, results: [topicResult] });
-      const parsed = plt.parseResponse(1, 32, version, Reader.from(body));
+      const parsed = platformaticParse(plt, body);
       const { isDefault: _isDefault, ...config0 } = topicResult.configs[0]!;
       expect(parsed.throttleTimeMs).toBe(0);
       expect(parsed.results).toHaveLength(1);

@@ -1,17 +1,11 @@
-import { Reader, describeGroupsV5 } from '@platformatic/kafka';
+import { describeGroupsV5 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DescribeGroups } from '../../../../protocol/messages/describe-groups.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof DescribeGroups>): Buffer =>
-  Buffer.concat(messageCodec(DescribeGroups, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof DescribeGroups>): Buffer =>
-  Buffer.concat(messageCodec(DescribeGroups, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(DescribeGroups, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(DescribeGroups, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(DescribeGroups);
 
 const memberMetadata = Buffer.from('0001000000017400000000', 'hex');
 const memberAssignment = Buffer.from('000000000001000174000000010000000000000000', 'hex');
@@ -84,7 +78,7 @@ describe('DescribeGroups against @platformatic/kafka (flexible v5)', () => {
 
   it('v5: platformatic parses the response we encode', () => {
     const body = encodeResponse(5, { throttleTimeMs: 1, groups: [stableGroup] });
-    expect(describeGroupsV5.parseResponse(1, 15, 5, Reader.from(body))).toEqual({
+    expect(platformaticParse(describeGroupsV5, body)).toEqual({
       throttleTimeMs: 1,
       groups: [stableGroup],
     });

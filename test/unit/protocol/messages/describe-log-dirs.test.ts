@@ -1,16 +1,13 @@
-import { Reader as PlatReader, describeLogDirsV2, describeLogDirsV3, describeLogDirsV4 } from '@platformatic/kafka';
+import { describeLogDirsV2, describeLogDirsV3, describeLogDirsV4 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { DescribeLogDirs } from '../../../../protocol/messages/describe-log-dirs.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
 // kafkajs does not implement DescribeLogDirs.
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof DescribeLogDirs)[D]>,
-): Buffer => Buffer.concat(messageCodec(DescribeLogDirs, version, dir).encode(value));
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(DescribeLogDirs);
 
 const sampleResponse: ResponseInput<typeof DescribeLogDirs> = {
   throttleTimeMs: 0,
@@ -52,7 +49,7 @@ describe('DescribeLogDirs vs @platformatic/kafka (v2-4)', () => {
         { name: 'orders', partitions: [0, 1] },
         { name: 'users', partitions: [] },
       ]);
-      expect(messageCodec(DescribeLogDirs, version, 'request').decode(writer.buffer)).toEqual({
+      expect(decodeRequest(version, writer.buffer)).toEqual({
         topics: [
           { topic: 'orders', partitions: [0, 1] },
           { topic: 'users', partitions: [] },
@@ -61,7 +58,7 @@ describe('DescribeLogDirs vs @platformatic/kafka (v2-4)', () => {
     });
 
     it(`v${version} response: we encode, platformatic decodes`, () => {
-      const got = plat.parseResponse(1, 35, version, PlatReader.from(encode(version, 'response', sampleResponse)));
+      const got = platformaticParse(plat, encodeResponse(version, sampleResponse));
       expect(got).toEqual({
         throttleTimeMs: 0,
         errorCode: 0,
@@ -90,8 +87,8 @@ describe('DescribeLogDirs vs @platformatic/kafka (v2-4)', () => {
 
 describe('DescribeLogDirs golden bytes', () => {
   it('v0 request for all topics is a null array', () => {
-    expect(encode(0, 'request', { topics: null }).toString('hex')).toBe('ffffffff');
-    expect(messageCodec(DescribeLogDirs, 0, 'request').decode(Buffer.from('ffffffff', 'hex'))).toEqual({
+    expect(encodeRequest(0, { topics: null }).toString('hex')).toBe('ffffffff');
+    expect(decodeRequest(0, Buffer.from('ffffffff', 'hex'))).toEqual({
       topics: null,
     });
   });
@@ -109,7 +106,7 @@ describe('DescribeLogDirs golden bytes', () => {
         },
       ],
     };
-    expect(encode(1, 'response', response).toString('hex')).toBe(
+    expect(encodeResponse(1, response).toString('hex')).toBe(
       '00000000' + // throttle_time_ms
         '00000001' + // [results] 1
         '0000' + // error_code
@@ -141,8 +138,8 @@ describe('DescribeLogDirs golden bytes', () => {
       'ffffffffffffffff' + // usable_bytes -1 (default)
       '00' + // result tags
       '00'; // tags
-    expect(encode(4, 'response', response).toString('hex')).toBe(bytes);
-    expect(messageCodec(DescribeLogDirs, 4, 'response').decode(Buffer.from(bytes, 'hex')).results[0]).toEqual({
+    expect(encodeResponse(4, response).toString('hex')).toBe(bytes);
+    expect(decodeResponse(4, Buffer.from(bytes, 'hex')).results[0]).toEqual({
       errorCode: 57,
       logDir: '/d',
       topics: [],
@@ -162,6 +159,6 @@ describe('DescribeLogDirs golden bytes', () => {
       '01' + // one tagged field
       '05' + // tag 5 (unknown)
       '00'; // 0 bytes
-    expect(messageCodec(DescribeLogDirs, 3, 'request').decode(Buffer.from(bytes, 'hex'))).toEqual(request);
+    expect(decodeRequest(3, Buffer.from(bytes, 'hex'))).toEqual(request);
   });
 });

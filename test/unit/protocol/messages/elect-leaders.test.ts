@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ElectLeaders } from '../../../../protocol/messages/elect-leaders.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
 
 // Neither kafkajs nor @platformatic/kafka 1.35 implements ElectLeaders: these vectors are derived by hand from the
 // protocol guide's BNF.
-const encodeRequest = (version: number, value: RequestInput<typeof ElectLeaders>): Buffer =>
-  Buffer.concat(messageCodec(ElectLeaders, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof ElectLeaders>): Buffer =>
-  Buffer.concat(messageCodec(ElectLeaders, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(ElectLeaders, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(ElectLeaders, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(ElectLeaders);
 
 const request = { electionType: 1, topicPartitions: [{ topic: 't', partitions: [0] }], timeoutMs: 60000 };
 const response = {
@@ -100,7 +94,7 @@ describe('ElectLeaders golden bytes', () => {
 
   it('skips an unknown tagged field (v2 request)', () => {
     const plain = encodeRequest(2, request);
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('0105026869', 'hex')]);
+    const tagged = withTopLevelTags(plain, '0105026869');
     expect(decodeRequest(2, tagged)).toEqual(request);
   });
 });

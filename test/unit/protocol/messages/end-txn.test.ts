@@ -1,16 +1,11 @@
-import { Reader, endTxnV3, endTxnV4 } from '@platformatic/kafka';
+import { endTxnV3, endTxnV4 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { EndTxn } from '../../../../protocol/messages/end-txn.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof EndTxn>): Buffer =>
-  Buffer.concat(messageCodec(EndTxn, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof EndTxn>): Buffer =>
-  Buffer.concat(messageCodec(EndTxn, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(EndTxn, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(EndTxn, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(EndTxn);
 
 describe('EndTxn against kafkajs (v0-1)', () => {
   for (const version of [0, 1]) {
@@ -60,7 +55,7 @@ describe('EndTxn against @platformatic/kafka (flexible v3-4)', () => {
 
     it(`v${version}: platformatic parses the response we encode`, () => {
       const body = encodeResponse(version, { throttleTimeMs: 1, errorCode: 0 });
-      expect(plt.parseResponse(1, 26, version, Reader.from(body))).toEqual({ throttleTimeMs: 1, errorCode: 0 });
+      expect(platformaticParse(plt, body)).toEqual({ throttleTimeMs: 1, errorCode: 0 });
     });
   }
 });
@@ -94,7 +89,7 @@ describe('EndTxn golden bytes', () => {
   it('skips an unknown tagged field (v4 request)', () => {
     const value = { transactionalId: 'tx', producerId: 1, producerEpoch: 0, committed: true };
     const plain = encodeRequest(4, value);
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('01630101', 'hex')]);
+    const tagged = withTopLevelTags(plain, '01630101');
     expect(decodeRequest(4, tagged)).toEqual(value);
   });
 });

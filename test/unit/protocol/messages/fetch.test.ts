@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
-import { Reader as PlatReader, fetchV12, fetchV13, fetchV14, fetchV15, fetchV16, fetchV17 } from '@platformatic/kafka';
+import { fetchV12, fetchV13, fetchV14, fetchV15, fetchV16, fetchV17 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { Fetch } from '../../../../protocol/messages/fetch.js';
 import { ZERO_UUID } from '../../../../protocol/primitives/reader.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse, platformaticUuid } from '../../../helpers/platformatic-oracle.js';
 
 const require = createRequire(import.meta.url);
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
@@ -14,17 +15,7 @@ const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
 const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (a: object) => unknown;
 const MessageSet = require('kafkajs/src/protocol/messageSet') as (a: object) => { buffer: Buffer };
 
-const hex = (chunks: Buffer[]): string => Buffer.concat(chunks).toString('hex');
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof Fetch)[D]>,
-): Buffer => Buffer.concat(messageCodec(Fetch, version, dir).encode(value));
-/** Our UUID text (22 chars of base64url) as platformatic's dashed hex. */
-const platUuid = (id: string): string =>
-  Buffer.from(id, 'base64url')
-    .toString('hex')
-    .replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(Fetch);
 
 const TOPIC_ID = Buffer.from('0123456789abcdef0123456789abcdef', 'hex').toString('base64url');
 const OLD_TOPIC_ID = Buffer.from('fedcba9876543210fedcba9876543210', 'hex').toString('base64url');
@@ -89,7 +80,7 @@ describe('Fetch vs kafkajs (v0-11)', () => {
         forgottenTopics: [{ topic: 'old', partitions: [1, 3] }],
         rackId: 'rack-a',
       });
-      const decoded = messageCodec(Fetch, version, 'request').decode(body);
+      const decoded = decodeRequest(version, body);
       expect(decoded).toEqual({
         clusterId: null,
         replicaId: -1,
@@ -153,7 +144,7 @@ describe('Fetch vs kafkajs (v0-11)', () => {
       const got = (await kafkajsDecodeResponse(
         'fetch',
         version,
-        encode(version, 'response', response),
+        encodeResponse(version, response),
       )) as KafkajsFetchResponse;
       if (version >= 8) expect(got.clientSideThrottleTime).toBe(25);
       else if (version >= 1) expect(got.throttleTime).toBe(25);
@@ -182,7 +173,7 @@ describe('Fetch vs @platformatic/kafka (v12-17)', () => {
   for (const version of [12, 13, 14, 15, 16, 17] as const) {
     it(`v${version} request: platformatic encodes, we decode`, () => {
       // platformatic writes topicId as the name in v12 (a compact string) and as a UUID from v13 on.
-      const topicId = version >= 13 ? platUuid(TOPIC_ID) : 'orders';
+      const topicId = version >= 13 ? platformaticUuid(TOPIC_ID) : 'orders';
       const writer = plat[version].createRequest(
         500,
         1,
@@ -204,10 +195,10 @@ describe('Fetch vs @platformatic/kafka (v12-17)', () => {
             ],
           },
         ],
-        version >= 13 ? [{ topic: platUuid(OLD_TOPIC_ID), partitions: [1, 3] }] : [],
+        version >= 13 ? [{ topic: platformaticUuid(OLD_TOPIC_ID), partitions: [1, 3] }] : [],
         'rack-a',
       );
-      const decoded = messageCodec(Fetch, version, 'request').decode(writer.buffer);
+      const decoded = decodeRequest(version, writer.buffer);
       expect(decoded).toEqual({
         clusterId: null,
         replicaId: -1,
@@ -243,7 +234,7 @@ describe('Fetch vs @platformatic/kafka (v12-17)', () => {
     it(`v${version} response: we encode, platformatic decodes`, async () => {
       // No tagged fields here: platformatic 1.35 reads a tag section as "one varint length, skip that many bytes",
       // which only works for an empty section.
-      const body = encode(version, 'response', {
+      const body = encodeResponse(version, {
         throttleTimeMs: 0,
         errorCode: 0,
         sessionId: 12,
@@ -265,10 +256,10 @@ describe('Fetch vs @platformatic/kafka (v12-17)', () => {
             ],
           },
         ],
-      } satisfies ResponseInput<typeof Fetch>);
-      const got = plat[version].parseResponse(1, 1, version, PlatReader.from(body));
+      });
+      const got = platformaticParse(plat[version], body);
       expect([got.throttleTimeMs, got.errorCode, got.sessionId]).toEqual([0, 0, 12]);
-      expect(got.responses[0]!.topicId).toBe(version >= 13 ? platUuid(TOPIC_ID) : 'orders');
+      expect(got.responses[0]!.topicId).toBe(version >= 13 ? platformaticUuid(TOPIC_ID) : 'orders');
       const p = got.responses[0]!.partitions[0]!;
       expect(p).toMatchObject({
         partitionIndex: 2,
@@ -297,7 +288,7 @@ describe('Fetch golden bytes', () => {
       isolationLevel: 1,
       topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: 5, partitionMaxBytes: 512 }] }],
     };
-    expect(hex(messageCodec(Fetch, 4, 'request').encode(request))).toBe(
+    expect(encodeRequest(4, request).toString('hex')).toBe(
       'ffffffff' + // replica_id -1
         '00000064' + // max_wait_ms 100
         '00000001' + // min_bytes 1
@@ -340,8 +331,8 @@ describe('Fetch golden bytes', () => {
       '00000002' +
       '0000000000000009' +
       '00';
-    expect(hex(messageCodec(Fetch, 15, 'request').encode(request))).toBe(bytes);
-    expect(messageCodec(Fetch, 15, 'request').decode(Buffer.from(bytes, 'hex')).replicaState).toEqual({
+    expect(encodeRequest(15, request).toString('hex')).toBe(bytes);
+    expect(decodeRequest(15, Buffer.from(bytes, 'hex')).replicaState).toEqual({
       replicaId: 2,
       replicaEpoch: 9,
     });
@@ -391,8 +382,8 @@ describe('Fetch golden bytes', () => {
       '00' +
       '00' + // topic tagged fields
       '00'; // top-level tagged fields
-    expect(hex(messageCodec(Fetch, 12, 'response').encode(response))).toBe(bytes);
-    const decoded = messageCodec(Fetch, 12, 'response').decode(Buffer.from(bytes, 'hex'));
+    expect(encodeResponse(12, response).toString('hex')).toBe(bytes);
+    const decoded = decodeResponse(12, Buffer.from(bytes, 'hex'));
     const p = decoded.responses[0]!.partitions[0]!;
     expect(p.currentLeader).toEqual({ leaderId: 1, leaderEpoch: 4 });
     expect(p.divergingEpoch).toEqual({ epoch: -1, endOffset: -1 });
@@ -427,7 +418,7 @@ describe('Fetch golden bytes', () => {
       '01' + // [forgotten_topics_data] empty
       '01' + // rack_id ""
       '00';
-    const decoded = messageCodec(Fetch, 13, 'request').decode(Buffer.from(bytes, 'hex'));
+    const decoded = decodeRequest(13, Buffer.from(bytes, 'hex'));
     expect(decoded.topics[0]!.topicId).toBe(TOPIC_ID);
     expect(decoded.topics[0]!.partitions[0]).toEqual({
       partition: 0,

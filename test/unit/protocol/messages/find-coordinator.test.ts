@@ -1,15 +1,12 @@
-import { Reader as PlatReader, findCoordinatorV4, findCoordinatorV5, findCoordinatorV6 } from '@platformatic/kafka';
+import { findCoordinatorV4, findCoordinatorV5, findCoordinatorV6 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { FindCoordinator } from '../../../../protocol/messages/find-coordinator.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof FindCoordinator)[D]>,
-): Buffer => Buffer.concat(messageCodec(FindCoordinator, version, dir).encode(value));
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(FindCoordinator);
 
 interface KafkajsFindCoordinatorResponse {
   throttleTime?: number;
@@ -31,7 +28,7 @@ describe('FindCoordinator vs kafkajs (v0-2)', () => {
     it(`v${version} request: kafkajs encodes, we decode`, async () => {
       const args = version === 0 ? { groupId: 'group-1' } : { coordinatorKey: 'txn-1', coordinatorType: 1 };
       const body = await kafkajsRequestBody('findCoordinator', version, args);
-      expect(messageCodec(FindCoordinator, version, 'request').decode(body)).toEqual({
+      expect(decodeRequest(version, body)).toEqual({
         key: version === 0 ? 'group-1' : 'txn-1',
         keyType: version === 0 ? 0 : 1,
         coordinatorKeys: [],
@@ -50,7 +47,7 @@ describe('FindCoordinator vs kafkajs (v0-2)', () => {
       const got = (await kafkajsDecodeResponse(
         'findCoordinator',
         version,
-        encode(version, 'response', response),
+        encodeResponse(version, response),
       )) as KafkajsFindCoordinatorResponse;
       expect(got.errorCode).toBe(0);
       expect(got.coordinator).toEqual({ nodeId: 2, host: 'broker-2', port: 9093 });
@@ -69,7 +66,7 @@ describe('FindCoordinator vs @platformatic/kafka (v4-6, batched keys)', () => {
   ] as const) {
     it(`v${version} request: platformatic encodes, we decode`, () => {
       const writer = plat.createRequest(0, ['group-1', 'group-2']);
-      expect(messageCodec(FindCoordinator, version, 'request').decode(writer.buffer)).toEqual({
+      expect(decodeRequest(version, writer.buffer)).toEqual({
         key: '',
         keyType: 0,
         coordinatorKeys: ['group-1', 'group-2'],
@@ -81,18 +78,18 @@ describe('FindCoordinator vs @platformatic/kafka (v4-6, batched keys)', () => {
         { key: 'group-1', nodeId: 1, host: 'broker-1', port: 9092, errorCode: 0, errorMessage: null },
         { key: 'group-2', nodeId: 3, host: 'broker-3', port: 9094, errorCode: 0, errorMessage: '' },
       ];
-      const body = encode(version, 'response', {
+      const body = encodeResponse(version, {
         throttleTimeMs: 0,
         coordinators,
-      } satisfies ResponseInput<typeof FindCoordinator>);
-      expect(plat.parseResponse(1, 10, version, PlatReader.from(body))).toEqual({ throttleTimeMs: 0, coordinators });
+      });
+      expect(platformaticParse(plat, body)).toEqual({ throttleTimeMs: 0, coordinators });
     });
   }
 });
 
 describe('FindCoordinator golden bytes', () => {
   it('v0 request, derived from the BNF', () => {
-    expect(encode(0, 'request', { key: 'g' }).toString('hex')).toBe('000167');
+    expect(encodeRequest(0, { key: 'g' }).toString('hex')).toBe('000167');
   });
 
   it('v1 response with a null error message, derived from the BNF', () => {
@@ -104,7 +101,7 @@ describe('FindCoordinator golden bytes', () => {
       host: '',
       port: -1,
     };
-    expect(encode(1, 'response', response).toString('hex')).toBe(
+    expect(encodeResponse(1, response).toString('hex')).toBe(
       '00000000' + // throttle_time_ms
         '000f' + // error_code 15 COORDINATOR_NOT_AVAILABLE
         'ffff' + // error_message null
@@ -116,7 +113,7 @@ describe('FindCoordinator golden bytes', () => {
 
   it('v4 (flexible, batched) request, derived from the BNF', () => {
     const request: RequestInput<typeof FindCoordinator> = { keyType: 1, coordinatorKeys: ['a', 'bc'] };
-    expect(encode(4, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(4, request).toString('hex')).toBe(
       '01' + // key_type 1 (transaction)
         '03' + // compact [coordinator_keys] 2
         '0261' + // "a"
@@ -137,7 +134,7 @@ describe('FindCoordinator golden bytes', () => {
       '00' + // tag 0 (unknown here)
       '02' + // 2 bytes
       'abcd';
-    expect(messageCodec(FindCoordinator, 3, 'response').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(decodeResponse(3, Buffer.from(bytes, 'hex'))).toEqual({
       throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,

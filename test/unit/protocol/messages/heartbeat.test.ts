@@ -1,16 +1,11 @@
-import { Reader, heartbeatV4 } from '@platformatic/kafka';
+import { heartbeatV4 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { Heartbeat } from '../../../../protocol/messages/heartbeat.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof Heartbeat>): Buffer =>
-  Buffer.concat(messageCodec(Heartbeat, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof Heartbeat>): Buffer =>
-  Buffer.concat(messageCodec(Heartbeat, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(Heartbeat, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(Heartbeat, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(Heartbeat);
 
 describe('Heartbeat against kafkajs (v0-3)', () => {
   for (let version = 0; version <= 3; version++) {
@@ -64,7 +59,7 @@ describe('Heartbeat against @platformatic/kafka (flexible v4)', () => {
 
   it('v4: platformatic parses the response we encode', () => {
     const body = encodeResponse(4, { throttleTimeMs: 5, errorCode: 0 });
-    expect(heartbeatV4.parseResponse(1, 12, 4, Reader.from(body))).toEqual({ throttleTimeMs: 5, errorCode: 0 });
+    expect(platformaticParse(heartbeatV4, body)).toEqual({ throttleTimeMs: 5, errorCode: 0 });
   });
 });
 

@@ -1,17 +1,10 @@
-import { Reader, incrementalAlterConfigsV1 } from '@platformatic/kafka';
+import { incrementalAlterConfigsV1 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { IncrementalAlterConfigs } from '../../../../protocol/messages/incremental-alter-configs.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof IncrementalAlterConfigs>): Buffer =>
-  Buffer.concat(messageCodec(IncrementalAlterConfigs, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof IncrementalAlterConfigs>): Buffer =>
-  Buffer.concat(messageCodec(IncrementalAlterConfigs, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) =>
-  messageCodec(IncrementalAlterConfigs, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(IncrementalAlterConfigs, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(IncrementalAlterConfigs);
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -48,7 +41,7 @@ describe('IncrementalAlterConfigs against @platformatic/kafka (flexible v1)', ()
       { errorCode: 0, errorMessage: '', resourceType: BROKER, resourceName: '' },
     ];
     const body = encodeResponse(1, { throttleTimeMs: 6, responses });
-    expect(incrementalAlterConfigsV1.parseResponse(1, 44, 1, Reader.from(body))).toEqual({
+    expect(platformaticParse(incrementalAlterConfigsV1, body)).toEqual({
       throttleTimeMs: 6,
       responses,
     });

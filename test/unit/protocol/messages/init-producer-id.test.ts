@@ -1,17 +1,11 @@
-import { Reader, initProducerIdV3, initProducerIdV4, initProducerIdV5 } from '@platformatic/kafka';
+import { initProducerIdV3, initProducerIdV4, initProducerIdV5 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { InitProducerId } from '../../../../protocol/messages/init-producer-id.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof InitProducerId>): Buffer =>
-  Buffer.concat(messageCodec(InitProducerId, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof InitProducerId>): Buffer =>
-  Buffer.concat(messageCodec(InitProducerId, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(InitProducerId, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(InitProducerId, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(InitProducerId);
 
 describe('InitProducerId against kafkajs (v0-1)', () => {
   for (const version of [0, 1]) {
@@ -68,7 +62,7 @@ describe('InitProducerId against @platformatic/kafka (flexible v3-5)', () => {
 
     it(`v${version}: platformatic parses the response we encode`, () => {
       const body = encodeResponse(version, { throttleTimeMs: 7, errorCode: 0, producerId: 98765, producerEpoch: 1 });
-      expect(plt.parseResponse(1, 22, version, Reader.from(body))).toEqual({
+      expect(platformaticParse(plt, body)).toEqual({
         throttleTimeMs: 7,
         errorCode: 0,
         producerId: 98765n,
@@ -121,7 +115,7 @@ describe('InitProducerId golden bytes', () => {
 
   it('skips an unknown tagged field (v5 response)', () => {
     const plain = encodeResponse(5, { throttleTimeMs: 0, errorCode: 0, producerId: 9, producerEpoch: 0 });
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('010503616263', 'hex')]);
+    const tagged = withTopLevelTags(plain, '010503616263');
     expect(decodeResponse(5, tagged)).toEqual(decodeResponse(5, plain));
   });
 });

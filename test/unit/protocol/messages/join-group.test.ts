@@ -1,16 +1,11 @@
-import { Reader, joinGroupV6, joinGroupV7, joinGroupV8, joinGroupV9 } from '@platformatic/kafka';
+import { joinGroupV6, joinGroupV7, joinGroupV8, joinGroupV9 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { JoinGroup } from '../../../../protocol/messages/join-group.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof JoinGroup>): Buffer =>
-  Buffer.concat(messageCodec(JoinGroup, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof JoinGroup>): Buffer =>
-  Buffer.concat(messageCodec(JoinGroup, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(JoinGroup, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(JoinGroup, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(JoinGroup);
 
 const metadata = Buffer.from('0001000000017400000000', 'hex');
 
@@ -119,7 +114,7 @@ describe('JoinGroup against @platformatic/kafka (flexible v6-9)', () => {
         memberId: 'leader-1',
         members: [{ memberId: 'leader-1', groupInstanceId: 'instance-1', metadata }],
       });
-      const parsed = plt.parseResponse(1, 11, version, Reader.from(body));
+      const parsed = platformaticParse(plt, body);
       expect(parsed).toMatchObject({
         throttleTimeMs: 3,
         errorCode: 0,
@@ -207,7 +202,7 @@ describe('JoinGroup golden bytes', () => {
   it('skips an unknown tagged field (v9 response)', () => {
     const plain = encodeResponse(9, { errorCode: 0, protocolName: 'range', leader: 'a', memberId: 'a', members: [] });
     // replace the empty top-level tag section (last byte) with one unknown tag 7 of two bytes
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('010702abcd', 'hex')]);
+    const tagged = withTopLevelTags(plain, '010702abcd');
     expect(decodeResponse(9, tagged)).toEqual(decodeResponse(9, plain));
   });
 });

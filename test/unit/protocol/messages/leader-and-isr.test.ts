@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LeaderAndIsr } from '../../../../protocol/messages/leader-and-isr.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { ZERO_UUID } from '../../../../protocol/primitives/reader.js';
+import { codecs } from '../../../helpers/message-codec.js';
 
 // Inter-broker (ZooKeeper-mode controller to brokers): no client implements it, so these vectors are derived by
 // hand from the protocol guide's BNF.
-const encodeRequest = (version: number, value: RequestInput<typeof LeaderAndIsr>): Buffer =>
-  Buffer.concat(messageCodec(LeaderAndIsr, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof LeaderAndIsr>): Buffer =>
-  Buffer.concat(messageCodec(LeaderAndIsr, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(LeaderAndIsr, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(LeaderAndIsr, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(LeaderAndIsr);
 
 const TOPIC_ID = 'AAECAwQFBgcICQoLDA0ODw'; // bytes 00 01 02 ... 0f
 const TOPIC_ID_HEX = '000102030405060708090a0b0c0d0e0f';
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 const state = {
   partitionIndex: 0,

@@ -1,16 +1,11 @@
-import { Reader, leaveGroupV4, leaveGroupV5 } from '@platformatic/kafka';
+import { leaveGroupV4, leaveGroupV5 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { LeaveGroup } from '../../../../protocol/messages/leave-group.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof LeaveGroup>): Buffer =>
-  Buffer.concat(messageCodec(LeaveGroup, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof LeaveGroup>): Buffer =>
-  Buffer.concat(messageCodec(LeaveGroup, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(LeaveGroup, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(LeaveGroup, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(LeaveGroup);
 
 describe('LeaveGroup against kafkajs (v0-3)', () => {
   for (let version = 0; version <= 2; version++) {
@@ -101,7 +96,7 @@ describe('LeaveGroup against @platformatic/kafka (flexible v4-5)', () => {
         { memberId: 'member-2', groupInstanceId: null, errorCode: 0 },
       ];
       const body = encodeResponse(version, { throttleTimeMs: 8, errorCode: 0, members });
-      expect(plt.parseResponse(1, 13, version, Reader.from(body))).toEqual({
+      expect(platformaticParse(plt, body)).toEqual({
         throttleTimeMs: 8,
         errorCode: 0,
         members,

@@ -1,16 +1,11 @@
-import { Reader, listGroupsV4, listGroupsV5 } from '@platformatic/kafka';
+import { listGroupsV4, listGroupsV5 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { ListGroups } from '../../../../protocol/messages/list-groups.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof ListGroups>): Buffer =>
-  Buffer.concat(messageCodec(ListGroups, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof ListGroups>): Buffer =>
-  Buffer.concat(messageCodec(ListGroups, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(ListGroups, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(ListGroups, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(ListGroups);
 
 describe('ListGroups against kafkajs (v0-2)', () => {
   for (let version = 0; version <= 2; version++) {
@@ -60,7 +55,7 @@ describe('ListGroups against @platformatic/kafka (flexible v4-5)', () => {
       errorCode: 0,
       groups: [{ groupId: 'group-a', protocolType: 'consumer', groupState: 'Stable', groupType: 'classic' }],
     });
-    expect(listGroupsV4.parseResponse(1, 16, 4, Reader.from(body))).toEqual({
+    expect(platformaticParse(listGroupsV4, body)).toEqual({
       throttleTimeMs: 0,
       errorCode: 0,
       groups: [{ groupId: 'group-a', protocolType: 'consumer', groupState: 'Stable' }],
@@ -73,7 +68,7 @@ describe('ListGroups against @platformatic/kafka (flexible v4-5)', () => {
       { groupId: 'group-b', protocolType: 'consumer', groupState: 'Empty', groupType: 'consumer' },
     ];
     const body = encodeResponse(5, { throttleTimeMs: 2, errorCode: 0, groups });
-    expect(listGroupsV5.parseResponse(1, 16, 5, Reader.from(body))).toEqual({
+    expect(platformaticParse(listGroupsV5, body)).toEqual({
       throttleTimeMs: 2,
       errorCode: 0,
       groups,

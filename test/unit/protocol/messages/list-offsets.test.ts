@@ -1,22 +1,12 @@
-import {
-  Reader as PlatReader,
-  listOffsetsV5,
-  listOffsetsV6,
-  listOffsetsV7,
-  listOffsetsV8,
-  listOffsetsV9,
-} from '@platformatic/kafka';
+import { listOffsetsV5, listOffsetsV6, listOffsetsV7, listOffsetsV8, listOffsetsV9 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { ListOffsets } from '../../../../protocol/messages/list-offsets.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof ListOffsets)[D]>,
-): Buffer => Buffer.concat(messageCodec(ListOffsets, version, dir).encode(value));
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(ListOffsets);
 
 interface KafkajsListOffsetsResponse {
   throttleTime?: number;
@@ -50,7 +40,7 @@ describe('ListOffsets vs kafkajs (v0-3)', () => {
           },
         ],
       });
-      expect(messageCodec(ListOffsets, version, 'request').decode(body)).toEqual({
+      expect(decodeRequest(version, body)).toEqual({
         replicaId: -1,
         isolationLevel: version >= 2 ? 1 : 0,
         topics: [
@@ -86,7 +76,7 @@ describe('ListOffsets vs kafkajs (v0-3)', () => {
       const got = (await kafkajsDecodeResponse(
         'listOffsets',
         version,
-        encode(version, 'response', response),
+        encodeResponse(version, response),
       )) as KafkajsListOffsetsResponse;
       if (version === 3) expect(got.clientSideThrottleTime).toBe(15);
       if (version === 2) expect(got.throttleTime).toBe(15);
@@ -116,7 +106,7 @@ describe('ListOffsets vs @platformatic/kafka (v5-9)', () => {
           ],
         },
       ]);
-      expect(messageCodec(ListOffsets, version, 'request').decode(writer.buffer)).toEqual({
+      expect(decodeRequest(version, writer.buffer)).toEqual({
         replicaId: -1,
         isolationLevel: 1,
         topics: [
@@ -132,7 +122,7 @@ describe('ListOffsets vs @platformatic/kafka (v5-9)', () => {
     });
 
     it(`v${version} response: we encode, platformatic decodes`, () => {
-      const body = encode(version, 'response', {
+      const body = encodeResponse(version, {
         throttleTimeMs: 3,
         topics: [
           {
@@ -143,8 +133,8 @@ describe('ListOffsets vs @platformatic/kafka (v5-9)', () => {
             ],
           },
         ],
-      } satisfies ResponseInput<typeof ListOffsets>);
-      expect(plat[version].parseResponse(1, 2, version, PlatReader.from(body))).toEqual({
+      });
+      expect(platformaticParse(plat[version], body)).toEqual({
         throttleTimeMs: 3,
         topics: [
           {
@@ -166,7 +156,7 @@ describe('ListOffsets golden bytes', () => {
       replicaId: -1,
       topics: [{ name: 't', partitions: [{ partitionIndex: 1, timestamp: -1 }] }],
     };
-    expect(Buffer.concat(messageCodec(ListOffsets, 0, 'request').encode(request)).toString('hex')).toBe(
+    expect(encodeRequest(0, request).toString('hex')).toBe(
       'ffffffff' + // replica_id
         '00000001' + // [topics] 1
         '000174' + // name "t"
@@ -195,8 +185,8 @@ describe('ListOffsets golden bytes', () => {
       throttleTimeMs: 0,
       topics: [{ name: 't', partitions: [{ partitionIndex: 1, errorCode: 0, offset: 42, leaderEpoch: 3 }] }],
     };
-    expect(encode(6, 'response', response).toString('hex')).toBe(bytes);
-    expect(messageCodec(ListOffsets, 6, 'response').decode(Buffer.from(bytes, 'hex')).topics[0]!.partitions).toEqual([
+    expect(encodeResponse(6, response).toString('hex')).toBe(bytes);
+    expect(decodeResponse(6, Buffer.from(bytes, 'hex')).topics[0]!.partitions).toEqual([
       { partitionIndex: 1, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: 42, leaderEpoch: 3 },
     ]);
   });
@@ -219,7 +209,7 @@ describe('ListOffsets golden bytes', () => {
       'ff' +
       '0a' + // tag 10
       '00'; // 0 bytes
-    expect(messageCodec(ListOffsets, 9, 'request').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(decodeRequest(9, Buffer.from(bytes, 'hex'))).toEqual({
       replicaId: -1,
       isolationLevel: 0,
       topics: [

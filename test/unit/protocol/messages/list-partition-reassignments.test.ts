@@ -1,19 +1,11 @@
-import { Reader, listPartitionReassignmentsV0 } from '@platformatic/kafka';
+import { listPartitionReassignmentsV0 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { ListPartitionReassignments } from '../../../../protocol/messages/list-partition-reassignments.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
-import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { kafkajsDecodeFlexibleResponse, kafkajsFlexibleRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (value: RequestInput<typeof ListPartitionReassignments>): Buffer =>
-  Buffer.concat(messageCodec(ListPartitionReassignments, 0, 'request').encode(value));
-const encodeResponse = (value: ResponseInput<typeof ListPartitionReassignments>): Buffer =>
-  Buffer.concat(messageCodec(ListPartitionReassignments, 0, 'response').encode(value));
-const decodeRequest = (body: Buffer) => messageCodec(ListPartitionReassignments, 0, 'request').decode(body);
-const decodeResponse = (body: Buffer) => messageCodec(ListPartitionReassignments, 0, 'response').decode(body);
-
-/** kafkajs writes the request header's empty tag section (one 0x00 byte) at the start of the body. */
-const HEADER_TAGS = Buffer.from([0]);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(ListPartitionReassignments);
 
 const ongoing = {
   name: 'orders',
@@ -22,25 +14,24 @@ const ongoing = {
 
 describe('ListPartitionReassignments against kafkajs (v0)', () => {
   it('decodes the request kafkajs encodes for given topics (after its leading header tag byte)', async () => {
-    const body = await kafkajsRequestBody('listPartitionReassignments', 0, {
+    const body = await kafkajsFlexibleRequestBody('listPartitionReassignments', 0, {
       timeout: 5000,
       topics: [{ topic: 'orders', partitions: [0, 1] }],
     });
-    expect(body[0]).toBe(0);
-    expect(decodeRequest(body.subarray(1))).toEqual({
+    expect(decodeRequest(0, body)).toEqual({
       timeoutMs: 5000,
       topics: [{ name: 'orders', partitionIndexes: [0, 1] }],
     });
   });
 
   it('decodes the "list everything" request kafkajs encodes (null topics)', async () => {
-    const body = await kafkajsRequestBody('listPartitionReassignments', 0, {});
-    expect(decodeRequest(body.subarray(1))).toEqual({ timeoutMs: 5000, topics: null });
+    const body = await kafkajsFlexibleRequestBody('listPartitionReassignments', 0, {});
+    expect(decodeRequest(0, body)).toEqual({ timeoutMs: 5000, topics: null });
   });
 
   it('kafkajs decodes the response we encode (behind the response header tag byte it expects)', async () => {
-    const body = encodeResponse({ throttleTimeMs: 2, errorCode: 0, errorMessage: null, topics: [ongoing] });
-    const decoded = await kafkajsDecodeResponse('listPartitionReassignments', 0, Buffer.concat([HEADER_TAGS, body]));
+    const body = encodeResponse(0, { throttleTimeMs: 2, errorCode: 0, errorMessage: null, topics: [ongoing] });
+    const decoded = await kafkajsDecodeFlexibleResponse('listPartitionReassignments', 0, body);
     expect(decoded).toEqual({
       throttleTime: 2,
       errorCode: 0,
@@ -57,20 +48,20 @@ describe('ListPartitionReassignments against kafkajs (v0)', () => {
 describe('ListPartitionReassignments against @platformatic/kafka (v0)', () => {
   it('decodes the request platformatic encodes', () => {
     const body = listPartitionReassignmentsV0.createRequest(1000, [{ name: 'orders', partitionIndexes: [7] }]).buffer;
-    expect(decodeRequest(body)).toEqual({ timeoutMs: 1000, topics: [{ name: 'orders', partitionIndexes: [7] }] });
+    expect(decodeRequest(0, body)).toEqual({ timeoutMs: 1000, topics: [{ name: 'orders', partitionIndexes: [7] }] });
   });
 
   it('platformatic parses the response we encode', () => {
     const value = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, topics: [ongoing] };
-    expect(listPartitionReassignmentsV0.parseResponse(1, 46, 0, Reader.from(encodeResponse(value)))).toEqual(value);
+    expect(platformaticParse(listPartitionReassignmentsV0, encodeResponse(0, value))).toEqual(value);
   });
 });
 
 describe('ListPartitionReassignments golden bytes', () => {
   it('v0 request listing everything, derived by hand', () => {
     const hex = ['0000ea60', '00', '00'].join(''); // timeoutMs 60000, topics null, empty tags
-    expect(encodeRequest({}).toString('hex')).toBe(hex);
-    expect(decodeRequest(Buffer.from(hex, 'hex'))).toEqual({ timeoutMs: 60000, topics: null });
+    expect(encodeRequest(0, {}).toString('hex')).toBe(hex);
+    expect(decodeRequest(0, Buffer.from(hex, 'hex'))).toEqual({ timeoutMs: 60000, topics: null });
   });
 
   it('v0 response, derived by hand', () => {
@@ -100,14 +91,14 @@ describe('ListPartitionReassignments golden bytes', () => {
         { name: 't', partitions: [{ partitionIndex: 1, replicas: [1, 2], addingReplicas: [2], removingReplicas: [] }] },
       ],
     };
-    expect(encodeResponse(value).toString('hex')).toBe(hex);
-    expect(decodeResponse(Buffer.from(hex, 'hex'))).toEqual(value);
+    expect(encodeResponse(0, value).toString('hex')).toBe(hex);
+    expect(decodeResponse(0, Buffer.from(hex, 'hex'))).toEqual(value);
   });
 
   it('skips an unknown tagged field (v0 response)', () => {
     const value = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, topics: [] };
-    const plain = encodeResponse(value);
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('01070100', 'hex')]);
-    expect(decodeResponse(tagged)).toEqual(value);
+    const plain = encodeResponse(0, value);
+    const tagged = withTopLevelTags(plain, '01070100');
+    expect(decodeResponse(0, tagged)).toEqual(value);
   });
 });

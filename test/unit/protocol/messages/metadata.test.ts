@@ -1,20 +1,13 @@
-import { Reader as PlatReader, metadataV9, metadataV10, metadataV11, metadataV12 } from '@platformatic/kafka';
+import { metadataV9, metadataV10, metadataV11, metadataV12 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { Metadata } from '../../../../protocol/messages/metadata.js';
 import { ZERO_UUID } from '../../../../protocol/primitives/reader.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse, platformaticUuid } from '../../../helpers/platformatic-oracle.js';
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof Metadata)[D]>,
-): Buffer => Buffer.concat(messageCodec(Metadata, version, dir).encode(value));
-const platUuid = (id: string): string =>
-  Buffer.from(id, 'base64url')
-    .toString('hex')
-    .replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(Metadata);
 
 const TOPIC_ID = Buffer.from('00112233445566778899aabbccddeeff', 'hex').toString('base64url');
 
@@ -83,7 +76,7 @@ describe('Metadata vs kafkajs (v0-6)', () => {
         topics: ['orders', 'users'],
         allowAutoTopicCreation: false,
       });
-      expect(messageCodec(Metadata, version, 'request').decode(body)).toEqual({
+      expect(decodeRequest(version, body)).toEqual({
         topics: [
           { topicId: ZERO_UUID, name: 'orders' },
           { topicId: ZERO_UUID, name: 'users' },
@@ -97,14 +90,14 @@ describe('Metadata vs kafkajs (v0-6)', () => {
     it(`v${version} request for all topics`, async () => {
       // kafkajs sends an empty array in v0 (all topics there) and null from v1 on.
       const body = await kafkajsRequestBody('metadata', version, { topics: [] });
-      expect(messageCodec(Metadata, version, 'request').decode(body).topics).toEqual(version === 0 ? [] : null);
+      expect(decodeRequest(version, body).topics).toEqual(version === 0 ? [] : null);
     });
 
     it(`v${version} response: we encode, kafkajs decodes`, async () => {
       const got = (await kafkajsDecodeResponse(
         'metadata',
         version,
-        encode(version, 'response', sampleResponse),
+        encodeResponse(version, sampleResponse),
       )) as KafkajsMetadataResponse;
       expect(got.brokers).toEqual([
         { nodeId: 1, host: 'broker-1', port: 9092, ...(version >= 1 ? { rack: 'rack-a' } : {}) },
@@ -143,7 +136,7 @@ describe('Metadata vs @platformatic/kafka (v9-12)', () => {
   ] as const) {
     it(`v${version} request: platformatic encodes, we decode`, () => {
       const named = plat.createRequest(['orders', 'users'], true, true);
-      expect(messageCodec(Metadata, version, 'request').decode(named.buffer)).toEqual({
+      expect(decodeRequest(version, named.buffer)).toEqual({
         topics: [
           { topicId: ZERO_UUID, name: 'orders' },
           { topicId: ZERO_UUID, name: 'users' },
@@ -153,7 +146,7 @@ describe('Metadata vs @platformatic/kafka (v9-12)', () => {
         includeTopicAuthorizedOperations: true,
       });
       const all = plat.createRequest(null);
-      expect(messageCodec(Metadata, version, 'request').decode(all.buffer).topics).toBeNull();
+      expect(decodeRequest(version, all.buffer).topics).toBeNull();
     });
   }
 
@@ -161,8 +154,8 @@ describe('Metadata vs @platformatic/kafka (v9-12)', () => {
     // Its v11 bytes are really v10's layout: one stray bool before IncludeTopicAuthorizedOperations. We decode
     // bodies strictly, so the v11 decode sees a leftover byte; the same bytes decode as v10.
     const writer = metadataV11.createRequest(['orders'], true, false);
-    expect(() => messageCodec(Metadata, 11, 'request').decode(writer.buffer)).toThrow(/left after/);
-    expect(messageCodec(Metadata, 10, 'request').decode(writer.buffer)).toEqual({
+    expect(() => decodeRequest(11, writer.buffer)).toThrow(/left after/);
+    expect(decodeRequest(10, writer.buffer)).toEqual({
       topics: [{ topicId: ZERO_UUID, name: 'orders' }],
       allowAutoTopicCreation: true,
       includeClusterAuthorizedOperations: false,
@@ -177,8 +170,8 @@ describe('Metadata vs @platformatic/kafka (v9-12)', () => {
     [12, metadataV12],
   ] as const) {
     it(`v${version} response: we encode, platformatic decodes`, () => {
-      const body = encode(version, 'response', sampleResponse);
-      const got = plat.parseResponse(1, 3, version, PlatReader.from(body));
+      const body = encodeResponse(version, sampleResponse);
+      const got = platformaticParse(plat, body);
       expect(got).toEqual({
         throttleTimeMs: 11,
         brokers: [
@@ -192,7 +185,7 @@ describe('Metadata vs @platformatic/kafka (v9-12)', () => {
             errorCode: 0,
             name: 'orders',
             // platformatic's v9 has no topic id and reuses the name
-            topicId: version >= 10 ? platUuid(TOPIC_ID) : 'orders',
+            topicId: version >= 10 ? platformaticUuid(TOPIC_ID) : 'orders',
             isInternal: false,
             partitions: [
               {
@@ -215,7 +208,7 @@ describe('Metadata vs @platformatic/kafka (v9-12)', () => {
 
 describe('Metadata golden bytes', () => {
   it('v1 request for all topics is a null array', () => {
-    expect(encode(1, 'request', { topics: null }).toString('hex')).toBe('ffffffff');
+    expect(encodeRequest(1, { topics: null }).toString('hex')).toBe('ffffffff');
   });
 
   it('v10 request by topic id (null name), derived from the BNF', () => {
@@ -223,7 +216,7 @@ describe('Metadata golden bytes', () => {
       topics: [{ topicId: TOPIC_ID, name: null }],
       allowAutoTopicCreation: false,
     };
-    expect(encode(10, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(10, request).toString('hex')).toBe(
       '02' + // compact [topics] 1
         '00112233445566778899aabbccddeeff' + // topic_id
         '00' + // name null (compact nullable string)
@@ -262,8 +255,8 @@ describe('Metadata golden bytes', () => {
       '80000000' + // topic_authorized_operations (default INT32_MIN)
       '00' + // topic tags
       '00'; // tags
-    expect(encode(12, 'response', response).toString('hex')).toBe(bytes);
-    expect(messageCodec(Metadata, 12, 'response').decode(Buffer.from(bytes, 'hex')).topics[0]).toEqual({
+    expect(encodeResponse(12, response).toString('hex')).toBe(bytes);
+    expect(decodeResponse(12, Buffer.from(bytes, 'hex')).topics[0]).toEqual({
       errorCode: 100,
       name: null,
       topicId: TOPIC_ID,
@@ -275,8 +268,8 @@ describe('Metadata golden bytes', () => {
 
   it('rejects a null topic name before v12 and a null topic list in v0', () => {
     const topic = { errorCode: 0, name: null, partitions: [] };
-    expect(() => encode(11, 'response', { brokers: [], topics: [topic] })).toThrow(/null/);
-    expect(() => encode(0, 'request', { topics: null })).toThrow(/null/);
+    expect(() => encodeResponse(11, { brokers: [], topics: [topic] })).toThrow(/null/);
+    expect(() => encodeRequest(0, { topics: null })).toThrow(/null/);
   });
 
   it('skips an unknown tagged field in a flexible version', () => {
@@ -291,7 +284,7 @@ describe('Metadata golden bytes', () => {
       '01' + // allow_auto_topic_creation
       '00' + // include_topic_authorized_operations
       '00'; // tags
-    expect(messageCodec(Metadata, 12, 'request').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(decodeRequest(12, Buffer.from(bytes, 'hex'))).toEqual({
       topics: [{ topicId: ZERO_UUID, name: 't' }],
       allowAutoTopicCreation: true,
       includeClusterAuthorizedOperations: false,

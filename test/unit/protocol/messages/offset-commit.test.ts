@@ -1,15 +1,12 @@
-import { Reader as PlatReader, offsetCommitV8, offsetCommitV9 } from '@platformatic/kafka';
+import { offsetCommitV8, offsetCommitV9 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { OffsetCommit } from '../../../../protocol/messages/offset-commit.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof OffsetCommit)[D]>,
-): Buffer => Buffer.concat(messageCodec(OffsetCommit, version, dir).encode(value));
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(OffsetCommit);
 
 interface KafkajsOffsetCommitResponse {
   throttleTime?: number;
@@ -42,7 +39,7 @@ describe('OffsetCommit vs kafkajs (v0-5)', () => {
           },
         ],
       });
-      expect(messageCodec(OffsetCommit, version, 'request').decode(body)).toEqual({
+      expect(decodeRequest(version, body)).toEqual({
         groupId: 'group-1',
         generationIdOrMemberEpoch: version >= 1 ? 4 : -1,
         memberId: version >= 1 ? 'member-1' : '',
@@ -88,7 +85,7 @@ describe('OffsetCommit vs kafkajs (v0-5)', () => {
       const got = (await kafkajsDecodeResponse(
         'offsetCommit',
         version,
-        encode(version, 'response', response),
+        encodeResponse(version, response),
       )) as KafkajsOffsetCommitResponse;
       if (version === 3) expect(got.throttleTime).toBe(9);
       if (version >= 4) expect(got.clientSideThrottleTime).toBe(9);
@@ -120,7 +117,7 @@ describe('OffsetCommit vs @platformatic/kafka (v8-9)', () => {
           ],
         },
       ]);
-      expect(messageCodec(OffsetCommit, version, 'request').decode(writer.buffer)).toEqual({
+      expect(decodeRequest(version, writer.buffer)).toEqual({
         groupId: 'group-1',
         generationIdOrMemberEpoch: 7,
         memberId: 'member-1',
@@ -151,11 +148,11 @@ describe('OffsetCommit vs @platformatic/kafka (v8-9)', () => {
     });
 
     it(`v${version} response: we encode, platformatic decodes`, () => {
-      const body = encode(version, 'response', {
+      const body = encodeResponse(version, {
         throttleTimeMs: 2,
         topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0 }] }],
-      } satisfies ResponseInput<typeof OffsetCommit>);
-      expect(plat.parseResponse(1, 8, version, PlatReader.from(body))).toEqual({
+      });
+      expect(platformaticParse(plat, body)).toEqual({
         throttleTimeMs: 2,
         topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0 }] }],
       });
@@ -172,7 +169,7 @@ describe('OffsetCommit golden bytes', () => {
       retentionTimeMs: -1,
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 10, committedMetadata: null }] }],
     };
-    expect(encode(2, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(2, request).toString('hex')).toBe(
       '000167' + // group_id "g"
         '00000001' + // generation_id
         '00016d' + // member_id "m"
@@ -193,7 +190,7 @@ describe('OffsetCommit golden bytes', () => {
       memberId: '',
       topics: [{ name: 't', partitions: [{ partitionIndex: 1, committedOffset: 2, committedMetadata: '' }] }],
     };
-    expect(encode(8, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(8, request).toString('hex')).toBe(
       '0267' + // group_id "g"
         'ffffffff' + // generation_id_or_member_epoch -1
         '01' + // member_id ""
@@ -225,7 +222,7 @@ describe('OffsetCommit golden bytes', () => {
       '03' + // tag 3 (unknown)
       '04' + // 4 bytes
       '01020304';
-    expect(messageCodec(OffsetCommit, 9, 'response').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(decodeResponse(9, Buffer.from(bytes, 'hex'))).toEqual({
       throttleTimeMs: 0,
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 25 }] }],
     });

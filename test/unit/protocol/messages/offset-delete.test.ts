@@ -1,15 +1,10 @@
-import { Reader, offsetDeleteV0 } from '@platformatic/kafka';
+import { offsetDeleteV0 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { OffsetDelete } from '../../../../protocol/messages/offset-delete.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (value: RequestInput<typeof OffsetDelete>): Buffer =>
-  Buffer.concat(messageCodec(OffsetDelete, 0, 'request').encode(value));
-const encodeResponse = (value: ResponseInput<typeof OffsetDelete>): Buffer =>
-  Buffer.concat(messageCodec(OffsetDelete, 0, 'response').encode(value));
-const decodeRequest = (body: Buffer) => messageCodec(OffsetDelete, 0, 'request').decode(body);
-const decodeResponse = (body: Buffer) => messageCodec(OffsetDelete, 0, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(OffsetDelete);
 
 // kafkajs does not implement OffsetDelete; @platformatic/kafka implements v0, the only version.
 describe('OffsetDelete against @platformatic/kafka (v0)', () => {
@@ -19,7 +14,7 @@ describe('OffsetDelete against @platformatic/kafka (v0)', () => {
       { name: 'payments', partitions: [{ partitionIndex: 1 }] },
     ];
     const body = offsetDeleteV0.createRequest('my-group', topics).buffer;
-    expect(decodeRequest(body)).toEqual({ groupId: 'my-group', topics });
+    expect(decodeRequest(0, body)).toEqual({ groupId: 'my-group', topics });
   });
 
   it('v0: platformatic parses the response we encode', () => {
@@ -32,8 +27,8 @@ describe('OffsetDelete against @platformatic/kafka (v0)', () => {
         ],
       },
     ];
-    const body = encodeResponse({ errorCode: 0, throttleTimeMs: 7, topics });
-    expect(offsetDeleteV0.parseResponse(1, 47, 0, Reader.from(body))).toEqual({
+    const body = encodeResponse(0, { errorCode: 0, throttleTimeMs: 7, topics });
+    expect(platformaticParse(offsetDeleteV0, body)).toEqual({
       errorCode: 0,
       throttleTimeMs: 7,
       topics,
@@ -51,8 +46,8 @@ describe('OffsetDelete golden bytes', () => {
       '00000002', // partitionIndex 2
     ].join('');
     const value = { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 2 }] }] };
-    expect(encodeRequest(value).toString('hex')).toBe(hex);
-    expect(decodeRequest(Buffer.from(hex, 'hex'))).toEqual(value);
+    expect(encodeRequest(0, value).toString('hex')).toBe(hex);
+    expect(decodeRequest(0, Buffer.from(hex, 'hex'))).toEqual(value);
   });
 
   it('v0 response, derived by hand', () => {
@@ -70,12 +65,12 @@ describe('OffsetDelete golden bytes', () => {
       throttleTimeMs: 0,
       topics: [{ name: 't', partitions: [{ partitionIndex: 2, errorCode: 86 }] }],
     };
-    expect(encodeResponse(value).toString('hex')).toBe(hex);
-    expect(decodeResponse(Buffer.from(hex, 'hex'))).toEqual(value);
+    expect(encodeResponse(0, value).toString('hex')).toBe(hex);
+    expect(decodeResponse(0, Buffer.from(hex, 'hex'))).toEqual(value);
   });
 
   it('is not flexible: no tag section, so a trailing byte is an error', () => {
     expect(OffsetDelete.flexibleSince).toBeNull();
-    expect(() => decodeRequest(Buffer.from('000167' + '00000000' + '00', 'hex'))).toThrow();
+    expect(() => decodeRequest(0, Buffer.from('000167' + '00000000' + '00', 'hex'))).toThrow();
   });
 });

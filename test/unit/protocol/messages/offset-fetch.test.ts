@@ -1,15 +1,12 @@
-import { Reader as PlatReader, offsetFetchV8, offsetFetchV9 } from '@platformatic/kafka';
+import { offsetFetchV8, offsetFetchV9 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { OffsetFetch } from '../../../../protocol/messages/offset-fetch.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof OffsetFetch)[D]>,
-): Buffer => Buffer.concat(messageCodec(OffsetFetch, version, dir).encode(value));
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(OffsetFetch);
 
 interface KafkajsOffsetFetchResponse {
   throttleTime?: number;
@@ -35,7 +32,7 @@ describe('OffsetFetch vs kafkajs (v1-4)', () => {
         groupId: 'group-1',
         topics: [{ topic: 'orders', partitions: [{ partition: 0 }, { partition: 1 }] }],
       });
-      expect(messageCodec(OffsetFetch, version, 'request').decode(body)).toEqual({
+      expect(decodeRequest(version, body)).toEqual({
         groupId: 'group-1',
         topics: [{ name: 'orders', partitionIndexes: [0, 1] }],
         groups: [],
@@ -46,7 +43,7 @@ describe('OffsetFetch vs kafkajs (v1-4)', () => {
     it(`v${version} request for all topics`, async () => {
       // kafkajs writes an empty list in v1-2 and null (all topics) in v3-4.
       const body = await kafkajsRequestBody('offsetFetch', version, { groupId: 'group-1', topics: [] });
-      expect(messageCodec(OffsetFetch, version, 'request').decode(body).topics).toEqual(version >= 3 ? null : []);
+      expect(decodeRequest(version, body).topics).toEqual(version >= 3 ? null : []);
     });
 
     it(`v${version} response: we encode, kafkajs decodes`, async () => {
@@ -66,7 +63,7 @@ describe('OffsetFetch vs kafkajs (v1-4)', () => {
       const got = (await kafkajsDecodeResponse(
         'offsetFetch',
         version,
-        encode(version, 'response', response),
+        encodeResponse(version, response),
       )) as KafkajsOffsetFetchResponse;
       if (version === 3) expect(got.throttleTime).toBe(5);
       if (version === 4) expect(got.clientSideThrottleTime).toBe(5);
@@ -102,7 +99,7 @@ describe('OffsetFetch vs @platformatic/kafka (v8-9, batched groups)', () => {
         ],
         true,
       );
-      expect(messageCodec(OffsetFetch, version, 'request').decode(writer.buffer)).toEqual({
+      expect(decodeRequest(version, writer.buffer)).toEqual({
         groupId: '',
         topics: [],
         groups: [
@@ -119,7 +116,7 @@ describe('OffsetFetch vs @platformatic/kafka (v8-9, batched groups)', () => {
     });
 
     it(`v${version} response: we encode, platformatic decodes`, () => {
-      const body = encode(version, 'response', {
+      const body = encodeResponse(version, {
         throttleTimeMs: 1,
         groups: [
           {
@@ -136,8 +133,8 @@ describe('OffsetFetch vs @platformatic/kafka (v8-9, batched groups)', () => {
             errorCode: 0,
           },
         ],
-      } satisfies ResponseInput<typeof OffsetFetch>);
-      expect(plat.parseResponse(1, 9, version, PlatReader.from(body))).toEqual({
+      });
+      expect(platformaticParse(plat, body)).toEqual({
         throttleTimeMs: 1,
         groups: [
           {
@@ -165,7 +162,7 @@ describe('OffsetFetch golden bytes', () => {
       groupId: 'g',
       topics: [{ name: 't', partitionIndexes: [0, 2] }],
     };
-    expect(encode(0, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(0, request).toString('hex')).toBe(
       '000167' + // group_id "g"
         '00000001' + // [topics] 1
         '000174' + // name "t"
@@ -177,7 +174,7 @@ describe('OffsetFetch golden bytes', () => {
 
   it('v7 (flexible, non-batched) request for all topics', () => {
     const request: RequestInput<typeof OffsetFetch> = { groupId: 'g', topics: null, requireStable: true };
-    expect(encode(7, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(7, request).toString('hex')).toBe(
       '0267' + // group_id "g"
         '00' + // topics null
         '01' + // require_stable
@@ -189,7 +186,7 @@ describe('OffsetFetch golden bytes', () => {
     const request: RequestInput<typeof OffsetFetch> = {
       groups: [{ groupId: 'g', memberId: 'm', memberEpoch: 5, topics: null }],
     };
-    expect(encode(9, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(9, request).toString('hex')).toBe(
       '02' + // compact [groups] 1
         '0267' + // group_id "g"
         '026d' + // member_id "m"
@@ -214,8 +211,8 @@ describe('OffsetFetch golden bytes', () => {
       throttleTimeMs: 0,
       groups: [{ groupId: 'g', topics: [], errorCode: 16 }],
     };
-    expect(encode(8, 'response', response).toString('hex')).toBe(bytes);
-    expect(messageCodec(OffsetFetch, 8, 'response').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(encodeResponse(8, response).toString('hex')).toBe(bytes);
+    expect(decodeResponse(8, Buffer.from(bytes, 'hex'))).toEqual({
       throttleTimeMs: 0,
       topics: [],
       errorCode: 0,
@@ -241,7 +238,7 @@ describe('OffsetFetch golden bytes', () => {
       '00' + // topic tags
       '0000' + // error_code
       '00'; // tags
-    expect(messageCodec(OffsetFetch, 6, 'response').decode(Buffer.from(bytes, 'hex'))).toEqual({
+    expect(decodeResponse(6, Buffer.from(bytes, 'hex'))).toEqual({
       throttleTimeMs: 0,
       topics: [
         {

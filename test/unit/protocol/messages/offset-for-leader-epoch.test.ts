@@ -1,16 +1,13 @@
-import { Reader as PlatReader, offsetForLeaderEpochV4 } from '@platformatic/kafka';
+import { offsetForLeaderEpochV4 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { OffsetForLeaderEpoch } from '../../../../protocol/messages/offset-for-leader-epoch.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { Encodable, RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
 // kafkajs does not implement OffsetForLeaderEpoch.
 
-const encode = <D extends 'request' | 'response'>(
-  version: number,
-  dir: D,
-  value: Encodable<(typeof OffsetForLeaderEpoch)[D]>,
-): Buffer => Buffer.concat(messageCodec(OffsetForLeaderEpoch, version, dir).encode(value));
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(OffsetForLeaderEpoch);
 
 describe('OffsetForLeaderEpoch declaration', () => {
   it('covers Kafka 3.9: versions 0-4, flexible from 4', () => {
@@ -34,7 +31,7 @@ describe('OffsetForLeaderEpoch vs @platformatic/kafka (v4)', () => {
         ],
       },
     ]);
-    expect(messageCodec(OffsetForLeaderEpoch, 4, 'request').decode(writer.buffer)).toEqual({
+    expect(decodeRequest(4, writer.buffer)).toEqual({
       replicaId: -1,
       topics: [
         {
@@ -49,11 +46,11 @@ describe('OffsetForLeaderEpoch vs @platformatic/kafka (v4)', () => {
   });
 
   it('v4 response: we encode, platformatic decodes (partition 0, no error)', () => {
-    const body = encode(4, 'response', {
+    const body = encodeResponse(4, {
       throttleTimeMs: 0,
       topics: [{ topic: 'orders', partitions: [{ errorCode: 0, partition: 0, leaderEpoch: 4, endOffset: 120 }] }],
-    } satisfies ResponseInput<typeof OffsetForLeaderEpoch>);
-    expect(offsetForLeaderEpochV4.parseResponse(1, 23, 4, PlatReader.from(body))).toEqual({
+    });
+    expect(platformaticParse(offsetForLeaderEpochV4, body)).toEqual({
       throttleTimeMs: 0,
       topics: [{ topic: 'orders', partitions: [{ partition: 0, errorCode: 0, leaderEpoch: 4, endOffset: 120n }] }],
     });
@@ -62,12 +59,12 @@ describe('OffsetForLeaderEpoch vs @platformatic/kafka (v4)', () => {
   it('v4 response: platformatic 1.35 reads partition before error code, Kafka writes error code first', () => {
     // Kafka's EpochEndOffset is ErrorCode (int16), Partition (int32). platformatic reads int32 then int16, so for
     // any partition but 0 it misreads the bytes: here partition 1 comes out as partition 0 with error code 1.
-    const body = encode(4, 'response', {
+    const body = encodeResponse(4, {
       throttleTimeMs: 0,
       topics: [{ topic: 'orders', partitions: [{ errorCode: 0, partition: 1, leaderEpoch: 4, endOffset: 120 }] }],
-    } satisfies ResponseInput<typeof OffsetForLeaderEpoch>);
+    });
     expect(body.subarray(4 + 1 + 7 + 1, 4 + 1 + 7 + 1 + 6).toString('hex')).toBe('0000' + '00000001');
-    expect(() => offsetForLeaderEpochV4.parseResponse(1, 23, 4, PlatReader.from(body))).toThrow();
+    expect(() => platformaticParse(offsetForLeaderEpochV4, body)).toThrow();
   });
 });
 
@@ -76,7 +73,7 @@ describe('OffsetForLeaderEpoch golden bytes', () => {
     const request: RequestInput<typeof OffsetForLeaderEpoch> = {
       topics: [{ topic: 't', partitions: [{ partition: 2, leaderEpoch: 7 }] }],
     };
-    expect(encode(0, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(0, request).toString('hex')).toBe(
       '00000001' + // [topics] 1
         '000174' + // topic "t"
         '00000001' + // [partitions] 1
@@ -89,7 +86,7 @@ describe('OffsetForLeaderEpoch golden bytes', () => {
     const request: RequestInput<typeof OffsetForLeaderEpoch> = {
       topics: [{ topic: 't', partitions: [{ partition: 0, leaderEpoch: 1 }] }],
     };
-    expect(encode(3, 'request', request).toString('hex')).toBe(
+    expect(encodeRequest(3, request).toString('hex')).toBe(
       'fffffffe' + // replica_id -2 (default: debug consumer)
         '00000001' + // [topics] 1
         '000174' + // topic "t"
@@ -104,7 +101,7 @@ describe('OffsetForLeaderEpoch golden bytes', () => {
     const response: ResponseInput<typeof OffsetForLeaderEpoch> = {
       topics: [{ topic: 't', partitions: [{ errorCode: 0, partition: 1, leaderEpoch: 3, endOffset: 500 }] }],
     };
-    expect(encode(1, 'response', response).toString('hex')).toBe(
+    expect(encodeResponse(1, response).toString('hex')).toBe(
       '00000001' + // [topics] 1
         '000174' + // topic "t"
         '00000001' + // [partitions] 1
@@ -132,9 +129,9 @@ describe('OffsetForLeaderEpoch golden bytes', () => {
       throttleTimeMs: 0,
       topics: [{ topic: 't', partitions: [{ errorCode: 75, partition: 0 }] }],
     };
-    expect(encode(4, 'response', response).toString('hex')).toBe(bytes);
+    expect(encodeResponse(4, response).toString('hex')).toBe(bytes);
     const withUnknownTag = bytes.slice(0, -6) + '01' + '02' + '02' + 'ffff' + '00' + '00';
-    expect(messageCodec(OffsetForLeaderEpoch, 4, 'response').decode(Buffer.from(withUnknownTag, 'hex'))).toEqual({
+    expect(decodeResponse(4, Buffer.from(withUnknownTag, 'hex'))).toEqual({
       throttleTimeMs: 0,
       topics: [{ topic: 't', partitions: [{ errorCode: 75, partition: 0, leaderEpoch: -1, endOffset: -1 }] }],
     });

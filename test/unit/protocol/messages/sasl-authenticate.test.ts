@@ -1,18 +1,11 @@
-import { Reader, saslAuthenticateV2 } from '@platformatic/kafka';
+import { saslAuthenticateV2 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { SaslAuthenticate } from '../../../../protocol/messages/sasl-authenticate.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof SaslAuthenticate>): Buffer =>
-  Buffer.concat(messageCodec(SaslAuthenticate, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof SaslAuthenticate>): Buffer =>
-  Buffer.concat(messageCodec(SaslAuthenticate, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) =>
-  messageCodec(SaslAuthenticate, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(SaslAuthenticate, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(SaslAuthenticate);
 
 /** A SASL/PLAIN initial response: authzid NUL authcid NUL password. */
 const plainToken = Buffer.from('\0alice\0secret');
@@ -76,7 +69,7 @@ describe('SaslAuthenticate against @platformatic/kafka (flexible v2)', () => {
       authBytes: Buffer.from('ok'),
       sessionLifetimeMs: 86_400_000,
     });
-    expect(saslAuthenticateV2.parseResponse(1, 36, 2, Reader.from(body))).toEqual({
+    expect(platformaticParse(saslAuthenticateV2, body)).toEqual({
       errorCode: 0,
       errorMessage: null,
       authBytes: Buffer.from('ok'),

@@ -1,14 +1,11 @@
-import { Reader, saslHandshakeV1 } from '@platformatic/kafka';
+import { saslHandshakeV1 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { SaslHandshake } from '../../../../protocol/messages/sasl-handshake.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeResponse = (version: number, value: ResponseInput<typeof SaslHandshake>): Buffer =>
-  Buffer.concat(messageCodec(SaslHandshake, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(SaslHandshake, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(SaslHandshake, version, 'response').decode(body);
+const { encodeResponse, decodeRequest, decodeResponse } = codecs(SaslHandshake);
 
 describe('SaslHandshake against kafkajs (v0-1)', () => {
   for (let version = 0; version <= 1; version++) {
@@ -42,7 +39,7 @@ describe('SaslHandshake against @platformatic/kafka (v1)', () => {
 
   it('v1: platformatic parses the response we encode', () => {
     const body = encodeResponse(1, { errorCode: 0, mechanisms: ['PLAIN', 'OAUTHBEARER'] });
-    expect(saslHandshakeV1.parseResponse(1, 17, 1, Reader.from(body))).toEqual({
+    expect(platformaticParse(saslHandshakeV1, body)).toEqual({
       errorCode: 0,
       mechanisms: ['PLAIN', 'OAUTHBEARER'],
     });

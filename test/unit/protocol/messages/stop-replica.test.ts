@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { StopReplica } from '../../../../protocol/messages/stop-replica.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs } from '../../../helpers/message-codec.js';
 
 // Inter-broker (ZooKeeper-mode controller to brokers): no client implements it, so these vectors are derived by
 // hand from the protocol guide's BNF.
-const encodeRequest = (version: number, value: RequestInput<typeof StopReplica>): Buffer =>
-  Buffer.concat(messageCodec(StopReplica, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof StopReplica>): Buffer =>
-  Buffer.concat(messageCodec(StopReplica, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(StopReplica, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(StopReplica, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(StopReplica);
 
 describe('StopReplica golden bytes', () => {
   it('v0 request (ungrouped partitions), derived by hand', () => {

@@ -1,16 +1,11 @@
-import { Reader, syncGroupV4, syncGroupV5 } from '@platformatic/kafka';
+import { syncGroupV4, syncGroupV5 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { SyncGroup } from '../../../../protocol/messages/sync-group.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof SyncGroup>): Buffer =>
-  Buffer.concat(messageCodec(SyncGroup, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof SyncGroup>): Buffer =>
-  Buffer.concat(messageCodec(SyncGroup, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(SyncGroup, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) => messageCodec(SyncGroup, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(SyncGroup);
 
 const assignment = Buffer.from('00000000000100017400000001000000000000', 'hex');
 
@@ -86,7 +81,7 @@ describe('SyncGroup against @platformatic/kafka (flexible v4-5)', () => {
         protocolName: 'range',
         assignment,
       });
-      expect(plt.parseResponse(1, 14, version, Reader.from(body))).toEqual({
+      expect(platformaticParse(plt, body)).toEqual({
         throttleTimeMs: 2,
         errorCode: 0,
         protocolType: version >= 5 ? 'consumer' : null,

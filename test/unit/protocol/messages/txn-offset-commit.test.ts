@@ -1,17 +1,11 @@
-import { Reader, txnOffsetCommitV3, txnOffsetCommitV4 } from '@platformatic/kafka';
+import { txnOffsetCommitV3, txnOffsetCommitV4 } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { TxnOffsetCommit } from '../../../../protocol/messages/txn-offset-commit.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
 import { kafkajsDecodeResponse, kafkajsRequestBody } from '../../../helpers/kafkajs-oracle.js';
+import { codecs } from '../../../helpers/message-codec.js';
+import { platformaticParse } from '../../../helpers/platformatic-oracle.js';
 
-const encodeRequest = (version: number, value: RequestInput<typeof TxnOffsetCommit>): Buffer =>
-  Buffer.concat(messageCodec(TxnOffsetCommit, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof TxnOffsetCommit>): Buffer =>
-  Buffer.concat(messageCodec(TxnOffsetCommit, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(TxnOffsetCommit, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(TxnOffsetCommit, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(TxnOffsetCommit);
 
 describe('TxnOffsetCommit against kafkajs (v0-1)', () => {
   for (const version of [0, 1]) {
@@ -120,7 +114,7 @@ describe('TxnOffsetCommit against @platformatic/kafka (flexible v3-4)', () => {
     it(`v${version}: platformatic parses the response we encode`, () => {
       const topics = [{ name: 'orders', partitions: [{ partitionIndex: 3, errorCode: 0 }] }];
       const body = encodeResponse(version, { throttleTimeMs: 0, topics });
-      expect(plt.parseResponse(1, 28, version, Reader.from(body))).toEqual({ throttleTimeMs: 0, topics });
+      expect(platformaticParse(plt, body)).toEqual({ throttleTimeMs: 0, topics });
     });
   }
 });

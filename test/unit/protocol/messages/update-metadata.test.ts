@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UpdateMetadata } from '../../../../protocol/messages/update-metadata.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput } from '../../../../protocol/schema/dsl.js';
+import { codecs } from '../../../helpers/message-codec.js';
 
 // Inter-broker (ZooKeeper-mode controller to brokers): no client implements it, so these vectors are derived by
 // hand from the protocol guide's BNF.
-const encodeRequest = (version: number, value: RequestInput<typeof UpdateMetadata>): Buffer =>
-  Buffer.concat(messageCodec(UpdateMetadata, version, 'request').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(UpdateMetadata, version, 'request').decode(body);
-const encodeResponse = (version: number, errorCode: number): Buffer =>
-  Buffer.concat(messageCodec(UpdateMetadata, version, 'response').encode({ errorCode }));
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(UpdateMetadata, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(UpdateMetadata);
 
 const TOPIC_ID = 'AAECAwQFBgcICQoLDA0ODw'; // bytes 00 01 02 ... 0f
 const TOPIC_ID_HEX = '000102030405060708090a0b0c0d0e0f';
@@ -165,8 +158,8 @@ describe('UpdateMetadata golden bytes', () => {
   });
 
   it('responses: v0 and v6 (flexible), derived by hand', () => {
-    expect(encodeResponse(0, 0).toString('hex')).toBe('0000');
-    expect(encodeResponse(6, 7).toString('hex')).toBe('0007' + '00');
+    expect(encodeResponse(0, { errorCode: 0 }).toString('hex')).toBe('0000');
+    expect(encodeResponse(6, { errorCode: 7 }).toString('hex')).toBe('0007' + '00');
     expect(decodeResponse(8, Buffer.from('000000', 'hex'))).toEqual({ errorCode: 0 });
   });
 

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { WriteTxnMarkers } from '../../../../protocol/messages/write-txn-markers.js';
-import { messageCodec } from '../../../../protocol/schema/compile.js';
-import type { RequestInput, ResponseInput } from '../../../../protocol/schema/dsl.js';
+import { codecs, withTopLevelTags } from '../../../helpers/message-codec.js';
 
 // Inter-broker (coordinator to partition leaders): no client implements it, so these vectors are derived by hand
 // from the protocol guide's BNF.
-const encodeRequest = (version: number, value: RequestInput<typeof WriteTxnMarkers>): Buffer =>
-  Buffer.concat(messageCodec(WriteTxnMarkers, version, 'request').encode(value));
-const encodeResponse = (version: number, value: ResponseInput<typeof WriteTxnMarkers>): Buffer =>
-  Buffer.concat(messageCodec(WriteTxnMarkers, version, 'response').encode(value));
-const decodeRequest = (version: number, body: Buffer) => messageCodec(WriteTxnMarkers, version, 'request').decode(body);
-const decodeResponse = (version: number, body: Buffer) =>
-  messageCodec(WriteTxnMarkers, version, 'response').decode(body);
+const { encodeRequest, encodeResponse, decodeRequest, decodeResponse } = codecs(WriteTxnMarkers);
 
 const request = {
   markers: [
@@ -105,7 +98,7 @@ describe('WriteTxnMarkers golden bytes', () => {
 
   it('skips an unknown tagged field (v1 request, top level)', () => {
     const plain = encodeRequest(1, request);
-    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from('01000401020304', 'hex')]);
+    const tagged = withTopLevelTags(plain, '01000401020304');
     expect(decodeRequest(1, tagged)).toEqual(request);
   });
 });
