@@ -1,0 +1,528 @@
+import type { FileHandle } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
+import {
+  BatchAttributes,
+  CorruptRecordError,
+  HEADER_SIZE_UP_TO_MAGIC,
+  LOG_OVERHEAD,
+  MAGIC_V2,
+  MIN_BATCH_LENGTH,
+  NO_TIMESTAMP,
+  RECORD_BATCH_OVERHEAD,
+  RecordBatchView,
+} from '../protocol/records/index.js';
+import { storageIoError } from './errors.js';
+import type { FileHandleCache } from './file-handle-cache.js';
+
+/**
+ * The file operations FileRecords performs, injectable so tests can simulate a full disk, an I/O error or a short
+ * write. Each function performs one system call's worth of work and may do less than asked (a short write or read).
+ */
+export interface FileRecordsIo {
+  /** Positional gather write; resolves to the bytes written (possibly fewer than asked). */
+  writev(handle: FileHandle, buffers: readonly Buffer[], position: number): Promise<number>;
+  /** Positional read into buffer[offset, offset + length); resolves to the bytes read (0 at end of file). */
+  read(handle: FileHandle, buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  truncate(handle: FileHandle, length: number): Promise<void>;
+  sync(handle: FileHandle): Promise<void>;
+}
+
+export const NODE_FILE_IO: FileRecordsIo = {
+  async writev(handle, buffers, position) {
+    return (await handle.writev(buffers as Buffer[], position)).bytesWritten;
+  },
+  async read(handle, buffer, offset, length, position) {
+    return (await handle.read(buffer, offset, length, position)).bytesRead;
+  },
+  truncate: (handle, length) => handle.truncate(length),
+  sync: (handle) => handle.sync(),
+};
+
+/** What a header-only scan learns about one batch (legacy v0/v1 entries fill the v2-only fields with -1/false). */
+export interface FileBatchHeader {
+  /** Byte position of the batch in the file. */
+  readonly position: number;
+  /** Bytes of the whole batch, batchLength + 12. */
+  readonly size: number;
+  readonly magic: number;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly maxTimestamp: number;
+  readonly partitionLeaderEpoch: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+  readonly recordsCount: number;
+  readonly isTransactional: boolean;
+  readonly isControl: boolean;
+}
+
+/** Where a batch is: Kafka's LogOffsetPosition. `offset` is the batch's LAST offset, as in Kafka. */
+export interface LogOffsetPosition {
+  readonly offset: number;
+  readonly baseOffset: number;
+  readonly position: number;
+  readonly size: number;
+}
+
+export interface FileRecordsOptions {
+  /** Replace any existing file with an empty one. */
+  create?: boolean;
+  /** Keep the handle open outside the cache's LRU budget (the active segment); writes pin it too. */
+  pin?: boolean;
+  io?: Partial<FileRecordsIo>;
+}
+
+/** Smallest legal entry of any format: a v0 message with null key and value. */
+const MIN_LEGACY_ENTRY_LENGTH = 14;
+/** Header scans start with small reads (an index lookup lands near its target) and grow for long scans. */
+const MIN_SCAN_CHUNK = 8 * 1024;
+const MAX_SCAN_CHUNK = 64 * 1024;
+/** Whole-batch scans (recovery) read this much at a time. */
+const BATCH_SCAN_CHUNK = 1024 * 1024;
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * The .log file of a segment: record batches exactly as on the wire (v2 batch format, see protocol/records
+ * batch-view.ts), back to back, offsets already assigned. Nothing else is in the file: no header, no padding
+ * (segments are never preallocated).
+ *
+ * Concurrency: appends and truncations are serialized by the owning Log (a second append while one is in flight
+ * throws). Reads may run concurrently with an append: `size` only grows once a write has completed, and reads
+ * never look past `size`, so readers see completed writes only.
+ *
+ * Invariants: `size` is the number of valid bytes; after a failed append the file is truncated back to `size`,
+ * so no partial batch ever becomes visible, and the next append writes at `size` again.
+ *
+ * Handles: the file is opened through the shared FileHandleCache. While pinned (the active segment, and any
+ * segment that has been written to) the handle stays open; otherwise it is an LRU entry that may be closed and
+ * reopened on demand.
+ */
+export class FileRecords {
+  #path: string;
+  #size: number;
+  #pinned: boolean;
+  #dirty = false;
+  #appending = false;
+  #closed = false;
+  readonly #handles: FileHandleCache;
+  readonly #io: FileRecordsIo;
+  /** The file's modification time when opened (ms), for segments without timestamps. */
+  readonly openedMtimeMs: number;
+
+  private constructor(
+    path: string,
+    size: number,
+    mtimeMs: number,
+    handles: FileHandleCache,
+    io: FileRecordsIo,
+    pinned: boolean,
+  ) {
+    this.#path = path;
+    this.#size = size;
+    this.openedMtimeMs = mtimeMs;
+    this.#handles = handles;
+    this.#io = io;
+    this.#pinned = pinned;
+  }
+
+  /** Opens (or with `create`, creates empty) the file at `path`. Errors become StorageIoError. */
+  static async open(path: string, handles: FileHandleCache, options: FileRecordsOptions = {}): Promise<FileRecords> {
+    const io = { ...NODE_FILE_IO, ...options.io };
+    try {
+      if (options.create) {
+        await handles.evict(path);
+        await (await open(path, 'w')).close();
+      }
+      const info = await stat(path);
+      if (info.size > INT32_MAX) throw new RangeError(`${path} is ${info.size} bytes, above the 2 GiB segment limit`);
+      const pin = options.pin ?? false;
+      if (pin) await handles.pin(path);
+      return new FileRecords(path, info.size, info.mtimeMs, handles, io, pin);
+    } catch (err) {
+      throw storageIoError(`cannot open log file ${path}`, err);
+    }
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  /** Valid bytes in the file. */
+  get size(): number {
+    return this.#size;
+  }
+
+  get pinned(): boolean {
+    return this.#pinned;
+  }
+
+  /**
+   * Appends `data` at the end with positional writes, retrying short writes. On failure the file is truncated
+   * back to its previous size and a StorageIoError is thrown (cause: the Node error). Returns the bytes written.
+   */
+  async append(data: Buffer | readonly Buffer[]): Promise<number> {
+    this.#checkOpen();
+    const buffers = Buffer.isBuffer(data) ? [data] : data.filter((b) => b.length > 0);
+    let total = 0;
+    for (const b of buffers) total += b.length;
+    if (total === 0) return 0;
+    if (this.#appending) throw new Error(`concurrent append to ${this.#path}: appends must be serialized`);
+    if (this.#size + total > INT32_MAX) {
+      throw new RangeError(`append of ${total} bytes would grow ${this.#path} beyond the 2 GiB segment limit`);
+    }
+    this.#appending = true;
+    const start = this.#size;
+    try {
+      if (!this.#pinned) await this.pin();
+      await this.#handles.use(this.#path, async (handle) => {
+        try {
+          let written = 0;
+          let pending = buffers;
+          while (written < total) {
+            const n = await this.#io.writev(handle, pending, start + written);
+            if (!(n > 0)) throw new Error(`write made no progress at position ${start + written}`);
+            written += n;
+            if (written < total) pending = dropBytes(pending, n);
+          }
+        } catch (err) {
+          try {
+            await this.#io.truncate(handle, start);
+          } catch (truncateErr) {
+            throw storageIoError(
+              `append to ${this.#path} failed and truncating back to ${start} bytes failed too (${String(truncateErr)})`,
+              err,
+            );
+          }
+          throw err;
+        }
+      });
+    } catch (err) {
+      throw storageIoError(`cannot append ${total} bytes to ${this.#path} at position ${start}`, err);
+    } finally {
+      this.#appending = false;
+    }
+    this.#size = start + total;
+    this.#dirty = true;
+    return total;
+  }
+
+  /**
+   * Up to `size` bytes from `position`, never past the valid end. The buffer is exactly as long as the bytes read
+   * (a concurrent truncation can make it shorter than asked).
+   */
+  async read(position: number, size: number): Promise<Buffer> {
+    this.#checkOpen();
+    if (!Number.isInteger(position) || !Number.isInteger(size)) {
+      throw new RangeError(`invalid read of ${size} bytes at ${position} from ${this.#path}`);
+    }
+    const length = Math.min(size, this.#size - position);
+    if (position < 0 || length <= 0) return Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(length);
+    const n = await this.readInto(buf, 0, length, position);
+    if (n < length) {
+      buf.fill(0, n);
+      return buf.subarray(0, n);
+    }
+    return buf;
+  }
+
+  /** Reads file[position, position + length) into buffer[offset...]; returns the bytes read (short only at EOF). */
+  async readInto(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    try {
+      return await this.#handles.use(this.#path, async (handle) => {
+        let done = 0;
+        while (done < length) {
+          const n = await this.#io.read(handle, buffer, offset + done, length - done, position + done);
+          if (n <= 0) break;
+          done += n;
+        }
+        return done;
+      });
+    } catch (err) {
+      throw storageIoError(`cannot read ${length} bytes at ${position} from ${this.#path}`, err);
+    }
+  }
+
+  /**
+   * Headers of the batches from `startPosition` (a batch boundary) to `endPosition` (default: the current size),
+   * read in chunks without the records. A torn batch at the end stops the iteration; a length field below any
+   * format's minimum, or an unknown magic, throws CorruptRecordError.
+   */
+  async *batchHeaders(startPosition = 0, endPosition = this.#size): AsyncGenerator<FileBatchHeader, void, undefined> {
+    const reader = new ChunkReader(this, Math.min(endPosition, this.#size), MIN_SCAN_CHUNK, MAX_SCAN_CHUNK);
+    let position = startPosition;
+    for (;;) {
+      const view = await reader.header(position);
+      if (view === null) return;
+      yield headerOf(view, position);
+      position += view.sizeInBytes;
+    }
+  }
+
+  /**
+   * Whole batches from `startPosition`, as views over a reused read buffer: a view is valid only until the next
+   * iteration (copy `view.bytes` to keep it). Not validated (call `view.validate()`). Stops at a torn tail; throws
+   * CorruptRecordError on a bad length or magic, or a batch larger than `maxBatchSize`.
+   */
+  async *batches(
+    startPosition = 0,
+    options: { endPosition?: number; maxBatchSize?: number } = {},
+  ): AsyncGenerator<RecordBatchView, void, undefined> {
+    const end = Math.min(options.endPosition ?? this.#size, this.#size);
+    const reader = new ChunkReader(this, end, BATCH_SCAN_CHUNK, BATCH_SCAN_CHUNK);
+    let position = startPosition;
+    for (;;) {
+      const header = await reader.header(position);
+      if (header === null) return;
+      const size = header.sizeInBytes;
+      if (options.maxBatchSize !== undefined && size > options.maxBatchSize) {
+        throw new CorruptRecordError('length', `batch at ${position} is ${size} bytes, above ${options.maxBatchSize}`);
+      }
+      const view = await reader.whole(position, size);
+      if (view === null) return;
+      yield view;
+      position += size;
+    }
+  }
+
+  /**
+   * The first batch at or after `startingPosition` whose last offset is ≥ `targetOffset` (Kafka's
+   * searchForOffsetWithSize), or null when there is none. Reads headers only.
+   */
+  async searchForOffsetWithSize(targetOffset: number, startingPosition: number): Promise<LogOffsetPosition | null> {
+    for await (const h of this.batchHeaders(startingPosition)) {
+      if (h.lastOffset >= targetOffset) {
+        return { offset: h.lastOffset, baseOffset: h.baseOffset, position: h.position, size: h.size };
+      }
+    }
+    return null;
+  }
+
+  /** The largest batch maxTimestamp at or after `startingPosition` and the last offset of that batch. */
+  async largestTimestampAfter(startingPosition: number): Promise<{ timestamp: number; offset: number }> {
+    let timestamp = NO_TIMESTAMP;
+    let offset = -1;
+    for await (const h of this.batchHeaders(startingPosition)) {
+      if (h.maxTimestamp > timestamp) {
+        timestamp = h.maxTimestamp;
+        offset = h.lastOffset;
+      }
+    }
+    return { timestamp, offset };
+  }
+
+  /** Cuts the file to `targetSize` bytes (≤ size); returns the bytes removed. */
+  async truncateTo(targetSize: number): Promise<number> {
+    this.#checkOpen();
+    if (!Number.isInteger(targetSize) || targetSize < 0 || targetSize > this.#size) {
+      throw new RangeError(`cannot truncate ${this.#path} (${this.#size} bytes) to ${targetSize} bytes`);
+    }
+    const removed = this.#size - targetSize;
+    try {
+      await this.#handles.use(this.#path, (handle) => this.#io.truncate(handle, targetSize));
+    } catch (err) {
+      throw storageIoError(`cannot truncate ${this.#path} to ${targetSize} bytes`, err);
+    }
+    this.#size = targetSize;
+    if (removed > 0) this.#dirty = true;
+    return removed;
+  }
+
+  /** fsync. */
+  async flush(): Promise<void> {
+    this.#checkOpen();
+    try {
+      await this.#handles.use(this.#path, (handle) => this.#io.sync(handle));
+    } catch (err) {
+      throw storageIoError(`cannot flush ${this.#path}`, err);
+    }
+    this.#dirty = false;
+  }
+
+  /** Whether bytes were written or truncated since the last flush. */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /** Keeps the handle open outside the cache's budget (the active segment). */
+  async pin(): Promise<void> {
+    if (this.#pinned) return;
+    try {
+      await this.#handles.pin(this.#path);
+    } catch (err) {
+      throw storageIoError(`cannot open ${this.#path}`, err);
+    }
+    this.#pinned = true;
+  }
+
+  /** Hands the handle back to the cache's LRU (the segment became inactive). */
+  unpin(): void {
+    if (!this.#pinned) return;
+    this.#pinned = false;
+    this.#handles.unpin(this.#path);
+  }
+
+  /** Flushes if dirty and releases the handle. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#dirty) await this.flush();
+    this.#closed = true;
+    this.unpin();
+    await this.#handles.evict(this.#path);
+  }
+
+  /** Deletes the file; false when it did not exist. The FileRecords is closed afterwards. */
+  async deleteIfExists(): Promise<boolean> {
+    this.#closed = true;
+    this.unpin();
+    await this.#handles.evict(this.#path);
+    try {
+      await unlink(this.#path);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw storageIoError(`cannot delete ${this.#path}`, err);
+    }
+  }
+
+  /** Renames the file; the open handle (if any) follows it. */
+  async renameTo(newPath: string): Promise<void> {
+    try {
+      await rename(this.#path, newPath);
+    } catch (err) {
+      throw storageIoError(`cannot rename ${this.#path} to ${newPath}`, err);
+    }
+    this.#handles.rename(this.#path, newPath);
+    this.#path = newPath;
+  }
+
+  toString(): string {
+    return `FileRecords(${this.#path}, size=${this.#size})`;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error(`${this.#path} is closed`);
+  }
+}
+
+/** The buffers after the first `n` bytes (views, no copies). */
+function dropBytes(buffers: readonly Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  let skip = n;
+  for (const b of buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    out.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return out;
+}
+
+function headerOf(view: RecordBatchView, position: number): FileBatchHeader {
+  const size = view.sizeInBytes;
+  if (view.magic === MAGIC_V2) {
+    const attributes = view.attributes;
+    return {
+      position,
+      size,
+      magic: MAGIC_V2,
+      baseOffset: view.baseOffset,
+      lastOffset: view.lastOffset,
+      maxTimestamp: view.maxTimestamp,
+      partitionLeaderEpoch: view.partitionLeaderEpoch,
+      producerId: view.producerId,
+      producerEpoch: view.producerEpoch,
+      baseSequence: view.baseSequence,
+      recordsCount: view.recordsCount,
+      isTransactional: (attributes & BatchAttributes.TRANSACTIONAL) !== 0,
+      isControl: (attributes & BatchAttributes.CONTROL) !== 0,
+    };
+  }
+  // Legacy entry: offset (of its last message, for a compressed wrapper) | length | crc | magic | attributes |
+  // timestamp (v1 only).
+  const offset = view.baseOffset;
+  const hasTimestamp = view.magic === 1 && view.buf.length - view.position >= 26;
+  return {
+    position,
+    size,
+    magic: view.magic,
+    baseOffset: offset,
+    lastOffset: offset,
+    maxTimestamp: hasTimestamp ? Number(view.buf.readBigInt64BE(view.position + 18)) : NO_TIMESTAMP,
+    partitionLeaderEpoch: -1,
+    producerId: -1,
+    producerEpoch: -1,
+    baseSequence: -1,
+    recordsCount: 1,
+    isTransactional: false,
+    isControl: false,
+  };
+}
+
+/**
+ * Sequential reader over a FileRecords for scans: keeps one buffer of file bytes and refills it only when the
+ * next header or batch is not inside it.
+ */
+class ChunkReader {
+  #buf: Buffer;
+  #start = 0;
+  #length = 0;
+  #chunk: number;
+
+  constructor(
+    private readonly records: FileRecords,
+    private readonly end: number,
+    initialChunk: number,
+    private readonly maxChunk: number,
+  ) {
+    this.#chunk = initialChunk;
+    this.#buf = Buffer.allocUnsafe(0);
+  }
+
+  /**
+   * A view of the entry header at `position` with at least its fixed header in the buffer, or null at the end
+   * (fewer bytes left than a header, or an entry that runs past the end: a torn tail).
+   */
+  async header(position: number): Promise<RecordBatchView | null> {
+    const remaining = this.end - position;
+    if (remaining < HEADER_SIZE_UP_TO_MAGIC) return null;
+    if (!(await this.#ensure(position, Math.min(RECORD_BATCH_OVERHEAD, remaining)))) return null;
+    const view = new RecordBatchView(this.#buf, position - this.#start);
+    const length = view.batchLength;
+    const magic = view.magic;
+    if (magic > MAGIC_V2 || magic < 0) {
+      throw new CorruptRecordError('magic', `entry at ${position} has magic ${magic}`);
+    }
+    const minLength = magic === MAGIC_V2 ? MIN_BATCH_LENGTH : MIN_LEGACY_ENTRY_LENGTH;
+    if (length < minLength) {
+      throw new CorruptRecordError('length', `entry at ${position} has length ${length}, below the minimum`);
+    }
+    if (length + LOG_OVERHEAD > remaining) return null;
+    // A v2 header needs 61 bytes; a legal v2 batch is at least that long, so this only re-reads at a chunk edge.
+    const need = Math.min(magic === MAGIC_V2 ? RECORD_BATCH_OVERHEAD : 26, length + LOG_OVERHEAD);
+    if (!(await this.#ensure(position, need))) return null;
+    return new RecordBatchView(this.#buf, position - this.#start);
+  }
+
+  /** A view of the whole entry at `position` (its header already checked), or null on a short read. */
+  async whole(position: number, size: number): Promise<RecordBatchView | null> {
+    if (!(await this.#ensure(position, size))) return null;
+    return new RecordBatchView(this.#buf.subarray(0, position - this.#start + size), position - this.#start);
+  }
+
+  /** Makes file[position, position + need) available in the buffer; false if the file ended first. */
+  async #ensure(position: number, need: number): Promise<boolean> {
+    if (position >= this.#start && position + need <= this.#start + this.#length) return true;
+    const length = Math.min(Math.max(need, this.#chunk), this.end - position);
+    if (length < need) return false;
+    if (this.#buf.length < length) this.#buf = Buffer.allocUnsafe(Math.max(length, this.#chunk));
+    const n = await this.records.readInto(this.#buf, 0, length, position);
+    this.#start = position;
+    this.#length = n;
+    this.#chunk = Math.min(this.#chunk * 2, this.maxChunk);
+    return n >= need;
+  }
+}

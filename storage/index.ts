@@ -1,0 +1,24 @@
+/**
+ * storage/: partition logs on disk in Kafka's format. Segments with offset and time indexes, retention,
+ * compaction, crash recovery, and the LogManager that owns every log under log.dirs. No network, no broker
+ * knowledge; the only import from protocol/ is the record-batch format.
+ */
+export * from './checkpoint-file.js';
+export { type Clock, MockClock, SystemClock } from './clock.js';
+export * from './errors.js';
+export { FileHandleCache } from './file-handle-cache.js';
+export {
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  Log,
+  type LogAppendInfo,
+  type LogAppendOptions,
+  type LogReadOptions,
+  type LogReadResult,
+  MAX_TIMESTAMP,
+} from './log.js';
+export * from './log-config.js';
+export { loadLog, type LoadLogOptions } from './log-loader.js';
+export { CLEAN_SHUTDOWN_FILE, LogManager, type LogManagerOptions } from './log-manager.js';
+export { SILENT_LOGGER, type StorageLogger } from './logger.js';
+export { LogSegment, segmentFileName, parseSegmentFileName, type TimestampAndOffset } from './segment.js';

@@ -1,0 +1,198 @@
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BatchHeader, LOG_OVERHEAD } from '../protocol/records/index.js';
+import type { Clock } from './clock.js';
+import type { FileHandleCache } from './file-handle-cache.js';
+import { Log } from './log.js';
+import type { LogConfig } from './log-config.js';
+import type { StorageLogger } from './logger.js';
+import {
+  CLEANED_FILE_SUFFIX,
+  DELETED_FILE_SUFFIX,
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  LogSegment,
+  parseSegmentFileName,
+  segmentFileName,
+  SWAP_FILE_SUFFIX,
+  TIME_INDEX_FILE_SUFFIX,
+} from './segment.js';
+import { LogSegments } from './segments.js';
+
+export interface LoadLogOptions {
+  dir: string;
+  config: LogConfig;
+  clock: Clock;
+  handles: FileHandleCache;
+  logger: StorageLogger;
+  /** Checkpointed offset below which the log is known to be on disk; 0 when unknown. */
+  recoveryPoint: number;
+  /** Checkpointed log start offset; 0 when unknown. */
+  logStartOffset: number;
+  /** The log directory holds a clean-shutdown marker: skip scanning segments. */
+  hadCleanShutdown: boolean;
+}
+
+/**
+ * Opens a partition directory and brings it to a consistent state (Kafka's LogLoader):
+ * 1. leftovers of interrupted work are resolved: `*.tmp`, `*.cleaned` (unfinished cleaner output) and
+ *    `*.deleted` (deletion in progress) files are removed; a `*.log.swap` (cleaner output that was complete)
+ *    replaces the segments it covers and is renamed into place; index files without a log are removed;
+ * 2. after a clean shutdown only the indexes are checked (and rebuilt if corrupt or missing); after an unclean
+ *    one every segment from the one holding the recovery point onwards is rescanned: a torn or corrupt tail is
+ *    truncated at the last valid batch, later segments are discarded, and the indexes are rebuilt;
+ * 3. the log end offset is read from the last segment, the log start offset is the checkpointed one or the
+ *    first segment's base offset, whichever is larger.
+ */
+export async function loadLog(options: LoadLogOptions): Promise<Log> {
+  const { dir, config, clock, handles } = options;
+  const logger = options.logger.child({ dir });
+  await mkdir(dir, { recursive: true });
+  const bases = await resolveLeftovers(dir, logger);
+
+  const segments = new LogSegments();
+  for (const base of bases) segments.add(await LogSegment.open(dir, base, config, clock, handles));
+  if (segments.size === 0) {
+    segments.add(await LogSegment.create(dir, options.logStartOffset, config, clock, handles));
+  }
+
+  if (options.hadCleanShutdown) {
+    for (const s of segments.all) await recoverIfIndexBad(s, logger, config);
+  } else {
+    await recoverAfterCrash(segments, options.recoveryPoint, logger, config);
+  }
+
+  const logEndOffset = await segments.active.readNextOffset();
+  const logStartOffset = Math.min(Math.max(options.logStartOffset, segments.first!.baseOffset), logEndOffset);
+  return new Log({
+    dir,
+    config,
+    clock,
+    handles,
+    logger: options.logger,
+    segments,
+    logStartOffset,
+    logEndOffset,
+    recoveryPoint: logEndOffset,
+  });
+}
+
+/** Removes or completes interrupted work; returns the base offsets of the segments to open, ascending. */
+async function resolveLeftovers(dir: string, logger: StorageLogger): Promise<number[]> {
+  const names = await readdir(dir);
+  const logs = new Set<number>();
+  const swaps: number[] = [];
+  const indexes: string[] = [];
+  for (const name of names) {
+    if (name.endsWith('.tmp')) {
+      await rm(join(dir, name), { force: true });
+      continue;
+    }
+    const parsed = parseSegmentFileName(name);
+    if (parsed === null) continue;
+    const { baseOffset: base, kind, extraSuffix } = parsed;
+    if (extraSuffix === CLEANED_FILE_SUFFIX || extraSuffix === DELETED_FILE_SUFFIX) {
+      logger.info({ file: name }, 'removing leftover file of interrupted cleaning or deletion');
+      await rm(join(dir, name), { force: true });
+    } else if (extraSuffix === SWAP_FILE_SUFFIX) {
+      if (kind === LOG_FILE_SUFFIX) swaps.push(base);
+      else await rm(join(dir, name), { force: true }); // indexes are rebuilt from the swapped-in log
+    } else if (kind === LOG_FILE_SUFFIX) logs.add(base);
+    else indexes.push(name);
+  }
+  for (const base of swaps.sort((a, b) => a - b)) {
+    const swapFile = join(dir, segmentFileName(base, LOG_FILE_SUFFIX + SWAP_FILE_SUFFIX));
+    const end = await nextOffsetOfFile(swapFile, base);
+    for (const replaced of [...logs].filter((b) => b >= base && b < end)) {
+      await removeSegmentFiles(dir, replaced);
+      logs.delete(replaced);
+    }
+    await rename(swapFile, join(dir, segmentFileName(base, LOG_FILE_SUFFIX)));
+    await removeIndexFiles(dir, base); // rebuilt on open: LogSegment.open flags missing indexes
+    logs.add(base);
+    logger.info({ baseOffset: base, nextOffset: end }, 'completed interrupted segment swap');
+  }
+  for (const name of indexes) {
+    if (!logs.has(parseSegmentFileName(name)!.baseOffset)) await rm(join(dir, name), { force: true });
+  }
+  return [...logs].sort((a, b) => a - b);
+}
+
+async function recoverIfIndexBad(segment: LogSegment, logger: StorageLogger, config: LogConfig): Promise<void> {
+  let reason: string | undefined;
+  if (segment.indexNeedsRebuild) reason = 'index files missing';
+  else {
+    try {
+      segment.sanityCheck();
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+  }
+  if (reason === undefined) return;
+  logger.warn({ baseOffset: segment.baseOffset, reason }, 'rebuilding segment indexes');
+  await segment.recover(config.maxMessageBytes);
+}
+
+async function recoverAfterCrash(
+  segments: LogSegments,
+  recoveryPoint: number,
+  logger: StorageLogger,
+  config: LogConfig,
+): Promise<void> {
+  const start = segments.floor(recoveryPoint) ?? segments.first!;
+  for (const s of segments.all) {
+    if (s.baseOffset < start.baseOffset) {
+      await recoverIfIndexBad(s, logger, config);
+      continue;
+    }
+    const truncated = await s.recover(config.maxMessageBytes);
+    if (truncated === 0) continue;
+    logger.warn(
+      { baseOffset: s.baseOffset, truncatedBytes: truncated },
+      'truncated invalid bytes at the end of a segment',
+    );
+    const later = segments.higher(s);
+    for (const dropped of later) {
+      segments.remove(dropped);
+      await dropped.deleteIfExists();
+    }
+    if (later.length > 0) {
+      logger.warn({ segments: later.map((d) => d.baseOffset) }, 'deleted segments after a corrupt segment');
+    }
+    return;
+  }
+}
+
+/** The offset after the last whole batch of a log file, reading batch headers only. */
+async function nextOffsetOfFile(path: string, baseOffset: number): Promise<number> {
+  const file = await open(path, 'r');
+  try {
+    const size = (await file.stat()).size;
+    const header = Buffer.alloc(BatchHeader.LAST_OFFSET_DELTA + 4);
+    let position = 0;
+    let next = baseOffset;
+    while (position + header.length <= size) {
+      const { bytesRead } = await file.read(header, 0, header.length, position);
+      if (bytesRead < header.length) break;
+      const length = header.readInt32BE(BatchHeader.LENGTH);
+      if (length <= 0 || position + LOG_OVERHEAD + length > size) break;
+      next =
+        Number(header.readBigInt64BE(BatchHeader.BASE_OFFSET)) + header.readInt32BE(BatchHeader.LAST_OFFSET_DELTA) + 1;
+      position += LOG_OVERHEAD + length;
+    }
+    return next;
+  } finally {
+    await file.close();
+  }
+}
+
+async function removeIndexFiles(dir: string, base: number): Promise<void> {
+  for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
+    await rm(join(dir, segmentFileName(base, suffix)), { force: true });
+  }
+}
+
+async function removeSegmentFiles(dir: string, base: number): Promise<void> {
+  await rm(join(dir, segmentFileName(base, LOG_FILE_SUFFIX)), { force: true });
+  await removeIndexFiles(dir, base);
+}

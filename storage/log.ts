@@ -1,0 +1,487 @@
+import { basename } from 'node:path';
+import { batchViews, decodeBatch, type RecordBatchView } from '../protocol/records/index.js';
+import { parseTopicPartitionKey } from './checkpoint-file.js';
+import type { Clock } from './clock.js';
+import { CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js';
+import type { FileHandleCache } from './file-handle-cache.js';
+import type { LogConfig } from './log-config.js';
+import type { StorageLogger } from './logger.js';
+import { LogSegment, type TimestampAndOffset } from './segment.js';
+import type { LogSegments } from './segments.js';
+import { SerialQueue } from './serial-queue.js';
+
+/** What one append wrote. Offsets are absolute; logAppendTime is -1 unless the topic uses LogAppendTime. */
+export interface LogAppendInfo {
+  firstOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+  logAppendTime: number;
+  logStartOffset: number;
+  batchCount: number;
+  recordCount: number;
+  validBytes: number;
+}
+
+export interface LogReadOptions {
+  maxBytes: number;
+  /** Exclusive upper bound on the offsets returned (the high watermark for consumers); default: log end. */
+  maxOffset?: number;
+  /** Return the first batch whole even when it is larger than maxBytes (KIP-74). Default true. */
+  minOneBatch?: boolean;
+}
+
+export interface LogReadResult {
+  /** Whole batches, concatenated; empty when there is nothing at or after the offset below maxOffset. */
+  records: Buffer;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export interface LogAppendOptions {
+  /** Written into each batch's partitionLeaderEpoch. Default -1. */
+  leaderEpoch?: number;
+  /** 'client': the leader assigns offsets. 'replication': offsets come from the leader and are kept. */
+  origin?: 'client' | 'replication';
+}
+
+/** Kafka's special ListOffsets timestamps. */
+export const EARLIEST_TIMESTAMP = -2;
+export const LATEST_TIMESTAMP = -1;
+export const MAX_TIMESTAMP = -3;
+
+export interface LogState {
+  dir: string;
+  config: LogConfig;
+  clock: Clock;
+  handles: FileHandleCache;
+  logger: StorageLogger;
+  segments: LogSegments;
+  logStartOffset: number;
+  logEndOffset: number;
+  recoveryPoint: number;
+}
+
+/**
+ * One partition's log: an ordered set of LogSegments in the directory `<topic>-<partition>` (Kafka's
+ * UnifiedLog + LocalLog). The last segment is the active one; every other segment is immutable until retention,
+ * truncation or compaction replaces it.
+ *
+ * Offsets: logStartOffset ≤ (first segment's base offset ... ) and logEndOffset (LEO) is the offset the next
+ * record gets. recoveryPoint is the offset below which everything is known to be fsynced; LogManager checkpoints
+ * it and the log start offset. The high watermark belongs to the replica layer, not here.
+ *
+ * Concurrency: every mutation (append, roll, flush, truncation, retention, config change) runs on one
+ * SerialQueue, so offsets are assigned in arrival order and no two writes interleave. Reads do not queue: they
+ * see a snapshot of the segment list and only bytes whose write has completed, so a read never sees a partial
+ * batch.
+ *
+ * Open a Log with LogLoader.load (recovery happens there); `new Log` takes an already recovered state.
+ */
+export class Log {
+  readonly dir: string;
+  readonly topic: string;
+  readonly partition: number;
+  #config: LogConfig;
+  readonly #clock: Clock;
+  readonly #handles: FileHandleCache;
+  readonly #logger: StorageLogger;
+  readonly #segments: LogSegments;
+  readonly #queue = new SerialQueue();
+  #logStartOffset: number;
+  #logEndOffset: number;
+  #recoveryPoint: number;
+  #unflushedRecords = 0;
+  #lastFlushMs: number;
+  #closed = false;
+
+  constructor(state: LogState) {
+    this.dir = state.dir;
+    const tp = parseTopicPartitionKey(basename(state.dir));
+    if (tp === null)
+      throw new Error(`log directory name ${JSON.stringify(basename(state.dir))} is not <topic>-<partition>`);
+    ({ topic: this.topic, partition: this.partition } = tp);
+    this.#config = state.config;
+    this.#clock = state.clock;
+    this.#handles = state.handles;
+    this.#logger = state.logger.child({ tp: `${this.topic}-${this.partition}` });
+    this.#segments = state.segments;
+    this.#logStartOffset = state.logStartOffset;
+    this.#logEndOffset = state.logEndOffset;
+    this.#recoveryPoint = state.recoveryPoint;
+    this.#lastFlushMs = state.clock.nowMs();
+  }
+
+  get config(): LogConfig {
+    return this.#config;
+  }
+
+  get logStartOffset(): number {
+    return this.#logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.#logEndOffset;
+  }
+
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
+  }
+
+  get segmentCount(): number {
+    return this.#segments.size;
+  }
+
+  /** Bytes in all segments. */
+  get size(): number {
+    return this.#segments.sizeInBytes;
+  }
+
+  get segments(): readonly LogSegment[] {
+    return this.#segments.all;
+  }
+
+  /** Serialise a task with the log's own mutations (used by the cleaner to swap segments in). */
+  runExclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.#queue.run(task);
+  }
+
+  /**
+   * Append complete v2 record batches. The bytes are validated (magic, length, CRC), offsets and the leader
+   * epoch are written into them in place, and they are written to the active segment as they are. A batch over
+   * max.message.bytes, a corrupt batch or (on a compacted topic) a record without a key fails the whole append and
+   * writes nothing.
+   */
+  append(records: Buffer, options: LogAppendOptions = {}): Promise<LogAppendInfo> {
+    return this.#queue.run(() => this.#append(records, options));
+  }
+
+  async #append(records: Buffer, { leaderEpoch = -1, origin = 'client' }: LogAppendOptions): Promise<LogAppendInfo> {
+    this.#checkOpen();
+    const views = this.#validate(records);
+    if (this.#config.compact) await requireKeys(views);
+    const now = this.#clock.nowMs();
+    const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime' ? now : -1;
+    let next = this.#logEndOffset;
+    let maxTimestamp = -1;
+    let offsetOfMaxTimestamp = -1;
+    let recordCount = 0;
+    for (const view of views) {
+      if (origin === 'client') {
+        view.setBaseOffset(next);
+        view.setPartitionLeaderEpoch(leaderEpoch);
+        if (logAppendTime >= 0) view.setLogAppendTime(logAppendTime);
+      } else if (view.baseOffset < next) {
+        throw new CorruptRecordError(
+          'record',
+          `replicated batch at offset ${view.baseOffset} is below the log end offset ${next}`,
+        );
+      }
+      next = view.lastOffset + 1;
+      recordCount += view.recordsCount;
+      if (view.maxTimestamp > maxTimestamp) {
+        maxTimestamp = view.maxTimestamp;
+        offsetOfMaxTimestamp = view.lastOffset;
+      }
+    }
+    const firstOffset = origin === 'client' ? this.#logEndOffset : views[0]!.baseOffset;
+    const lastOffset = next - 1;
+    const segment = await this.#maybeRoll(records.length, maxTimestamp, firstOffset, lastOffset);
+    await segment.append(lastOffset, maxTimestamp, offsetOfMaxTimestamp, records);
+    this.#logEndOffset = next;
+    this.#unflushedRecords += recordCount;
+    if (this.#unflushedRecords >= this.#config.flushMessages) await this.#flush(this.#logEndOffset);
+    return {
+      firstOffset,
+      lastOffset,
+      maxTimestamp,
+      offsetOfMaxTimestamp,
+      logAppendTime,
+      logStartOffset: this.#logStartOffset,
+      batchCount: views.length,
+      recordCount,
+      validBytes: records.length,
+    };
+  }
+
+  /** Header checks for every batch: the bytes must be whole v2 batches with valid CRCs, none too large. */
+  #validate(records: Buffer): RecordBatchView[] {
+    const views: RecordBatchView[] = [];
+    let end = 0;
+    for (const view of batchViews(records)) {
+      if (view.magic !== 2) throw new CorruptRecordError('magic', `record batch magic ${view.magic} is not 2`);
+      if (view.sizeInBytes > this.#config.maxMessageBytes) {
+        throw new RecordBatchTooLargeError(view.sizeInBytes, this.#config.maxMessageBytes);
+      }
+      view.validate();
+      views.push(view);
+      end = view.position + view.sizeInBytes;
+    }
+    if (views.length === 0 || end !== records.length) {
+      throw new CorruptRecordError('length', `records hold ${records.length - end} bytes that are not a whole batch`);
+    }
+    return views;
+  }
+
+  async #maybeRoll(size: number, maxTimestamp: number, firstOffset: number, lastOffset: number): Promise<LogSegment> {
+    const active = this.#segments.active;
+    const roll = active.shouldRoll({
+      messagesSize: size,
+      maxTimestampInMessages: maxTimestamp,
+      maxOffsetInMessages: lastOffset,
+      nowMs: this.#clock.nowMs(),
+    });
+    return roll ? this.#roll(firstOffset) : active;
+  }
+
+  /** Start a new active segment at max(expectedNextOffset, LEO); the old one is fsynced and trimmed. */
+  async #roll(expectedNextOffset = this.#logEndOffset): Promise<LogSegment> {
+    const baseOffset = Math.max(expectedNextOffset, this.#logEndOffset);
+    const old = this.#segments.active;
+    if (old.baseOffset === baseOffset && old.size === 0) return old;
+    const segment = await LogSegment.create(this.dir, baseOffset, this.#config, this.#clock, this.#handles);
+    this.#segments.add(segment);
+    await this.#flush(baseOffset);
+    await old.onBecomeInactive();
+    this.#logger.info({ baseOffset }, 'rolled new log segment');
+    return segment;
+  }
+
+  /** Force a new active segment (tests, and the cleaner when the active segment must become cleanable). */
+  roll(): Promise<LogSegment> {
+    return this.#queue.run(() => this.#roll());
+  }
+
+  /**
+   * Whole batches from `fetchOffset` on, up to maxBytes (the first batch whole if minOneBatch) and below
+   * maxOffset. The first batch may start before fetchOffset; clients skip the records they did not ask for.
+   */
+  async read(fetchOffset: number, { maxBytes, maxOffset, minOneBatch = true }: LogReadOptions): Promise<LogReadResult> {
+    const logEndOffset = this.#logEndOffset;
+    const logStartOffset = this.#logStartOffset;
+    const empty = { records: Buffer.alloc(0), logStartOffset, logEndOffset };
+    if (fetchOffset < logStartOffset || fetchOffset > logEndOffset) {
+      throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, logEndOffset);
+    }
+    const limit = Math.min(maxOffset ?? logEndOffset, logEndOffset);
+    if (fetchOffset >= limit) return empty;
+    const segments = this.#segments.all;
+    let segment = this.#segments.floor(fetchOffset) ?? segments[0];
+    while (segment !== undefined && segment.baseOffset < limit) {
+      const maxPosition = await maxPositionFor(segment, limit);
+      const result = await segment.read(fetchOffset, maxBytes, maxPosition, minOneBatch);
+      if (result !== null && result.records.length > 0) return { ...empty, records: result.records };
+      // nothing at or after fetchOffset in this segment (compaction can leave gaps): try the next one
+      segment = segments[segments.indexOf(segment) + 1];
+    }
+    return empty;
+  }
+
+  /**
+   * ListOffsets semantics: EARLIEST_TIMESTAMP → log start, LATEST_TIMESTAMP → log end, MAX_TIMESTAMP → the batch
+   * with the largest timestamp, otherwise the first offset whose timestamp is ≥ the target (null if none).
+   */
+  async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | null> {
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: this.#logStartOffset, timestamp: -1, leaderEpoch: -1 };
+    if (timestamp === LATEST_TIMESTAMP) return { offset: this.#logEndOffset, timestamp: -1, leaderEpoch: -1 };
+    const segments = this.#segments.all;
+    if (timestamp === MAX_TIMESTAMP) {
+      let best: TimestampAndOffset | null = null;
+      for (const s of segments) {
+        if (s.size > 0 && (best === null || s.maxTimestampSoFar > best.timestamp)) {
+          best = { offset: s.offsetOfMaxTimestampSoFar, timestamp: s.maxTimestampSoFar, leaderEpoch: -1 };
+        }
+      }
+      return best;
+    }
+    for (const s of segments) {
+      if (s.size === 0 || s.largestTimestamp < timestamp) continue;
+      const found = await s.findOffsetByTimestamp(timestamp, Math.max(this.#logStartOffset, s.baseOffset));
+      if (found !== null) return found;
+    }
+    return null;
+  }
+
+  /** fsync everything up to `offset` (default: the log end) and move the recovery point there. */
+  flush(offset = this.#logEndOffset): Promise<void> {
+    return this.#queue.run(() => this.#flush(offset));
+  }
+
+  async #flush(offset: number): Promise<void> {
+    if (offset <= this.#recoveryPoint) return;
+    for (const s of this.#segments.all) {
+      const next = this.#segments.nextBaseOffset(s) ?? Infinity;
+      if (next > this.#recoveryPoint && s.baseOffset < offset) await s.flush();
+    }
+    this.#recoveryPoint = Math.min(offset, this.#logEndOffset);
+    this.#unflushedRecords = 0;
+    this.#lastFlushMs = this.#clock.nowMs();
+  }
+
+  /** The flush.ms policy: flush if the last flush is older than flush.ms. Called by LogManager's scheduler. */
+  flushIfDue(): Promise<void> {
+    if (this.#clock.nowMs() - this.#lastFlushMs < this.#config.flushMs) return Promise.resolve();
+    return this.flush();
+  }
+
+  /**
+   * Remove everything at and above `offset` (a follower whose log diverged from the new leader's). Returns
+   * whether anything was removed.
+   */
+  truncateTo(offset: number): Promise<boolean> {
+    return this.#queue.run(async () => {
+      this.#checkOpen();
+      if (offset < 0) throw new RangeError(`cannot truncate to negative offset ${offset}`);
+      if (offset >= this.#logEndOffset) return false;
+      if (offset < this.#segments.first!.baseOffset) {
+        await this.#truncateFullyAndStartAt(offset);
+        return true;
+      }
+      for (const s of [...this.#segments.all].reverse()) {
+        if (s.baseOffset <= offset) break;
+        this.#segments.remove(s);
+        await s.deleteIfExists();
+      }
+      // the segment holding `offset` becomes the active one again, cut at the offset
+      await this.#segments.active.truncateTo(offset);
+      this.#logEndOffset = offset;
+      this.#recoveryPoint = Math.min(this.#recoveryPoint, offset);
+      this.#logStartOffset = Math.min(this.#logStartOffset, offset);
+      this.#logger.info({ offset }, 'truncated log');
+      return true;
+    });
+  }
+
+  /** Drop every segment and restart the log, empty, at `offset` (a follower far behind the leader's start). */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.#queue.run(() => this.#truncateFullyAndStartAt(offset));
+  }
+
+  async #truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.#checkOpen();
+    for (const s of this.#segments.clear()) await s.deleteIfExists();
+    this.#segments.add(await LogSegment.create(this.dir, offset, this.#config, this.#clock, this.#handles));
+    this.#logStartOffset = offset;
+    this.#logEndOffset = offset;
+    this.#recoveryPoint = offset;
+    this.#logger.info({ offset }, 'truncated log fully');
+  }
+
+  /**
+   * DeleteRecords: move the log start offset forward (never back, never past the log end); segments wholly
+   * below it are deleted by the next retention pass.
+   */
+  advanceLogStartOffset(offset: number): Promise<number> {
+    return this.#queue.run(async () => {
+      this.#checkOpen();
+      if (offset > this.#logEndOffset) {
+        throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.#logEndOffset);
+      }
+      if (offset > this.#logStartOffset) this.#logStartOffset = offset;
+      await this.#deleteBelowLogStart();
+      return this.#logStartOffset;
+    });
+  }
+
+  /**
+   * Retention: delete whole non-active segments past retention.ms (by their largest timestamp), beyond
+   * retention.bytes, or wholly below the log start offset. Only a prefix of the log is ever deleted. Returns the
+   * number of segments deleted.
+   */
+  deleteOldSegments(): Promise<number> {
+    return this.#queue.run(async () => {
+      this.#checkOpen();
+      let deleted = await this.#deleteBelowLogStart();
+      if (!this.#config.delete) return deleted;
+      const { retentionMs, retentionBytes } = this.#config;
+      if (retentionMs >= 0) {
+        const cutoff = this.#clock.nowMs() - retentionMs;
+        deleted += await this.#deleteSegments((s) => s.largestTimestamp < cutoff, 'retention.ms');
+      }
+      if (retentionBytes >= 0) {
+        let excess = this.#segments.sizeInBytes - retentionBytes;
+        deleted += await this.#deleteSegments((s) => {
+          if (excess - s.size < 0) return false;
+          excess -= s.size;
+          return true;
+        }, 'retention.bytes');
+      }
+      return deleted;
+    });
+  }
+
+  /** Segments whose every offset is below the log start offset. */
+  #deleteBelowLogStart(): Promise<number> {
+    return this.#deleteSegments((_segment, next) => next <= this.#logStartOffset, 'log start offset');
+  }
+
+  /** Delete the longest prefix of non-active segments matching `predicate`; runs inside the queue. */
+  async #deleteSegments(
+    predicate: (segment: LogSegment, nextBaseOffset: number) => boolean,
+    reason: string,
+  ): Promise<number> {
+    const doomed: LogSegment[] = [];
+    for (const s of this.#segments.all) {
+      const next = this.#segments.nextBaseOffset(s);
+      if (next === undefined || !predicate(s, next)) break;
+      doomed.push(s);
+    }
+    if (doomed.length === 0) return 0;
+    for (const s of doomed) this.#segments.remove(s);
+    this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments.first!.baseOffset);
+    for (const s of doomed) await s.deleteIfExists();
+    this.#logger.info(
+      { segments: doomed.map((s) => s.baseOffset), logStartOffset: this.#logStartOffset, reason },
+      'deleted log segments',
+    );
+    return doomed.length;
+  }
+
+  /** Apply new topic configs (dynamic config change); the next append, roll or retention pass uses them. */
+  updateConfig(config: LogConfig): Promise<void> {
+    return this.#queue.run(() => {
+      this.#config = config;
+      return Promise.resolve();
+    });
+  }
+
+  /** Flush and close every segment. Idempotent. */
+  close(): Promise<void> {
+    return this.#queue.run(async () => {
+      if (this.#closed) return;
+      await this.#flush(this.#logEndOffset);
+      for (const s of this.#segments.all) await s.close();
+      this.#closed = true;
+    });
+  }
+
+  /** Close and remove every segment file (the directory itself belongs to LogManager). */
+  delete(): Promise<void> {
+    return this.#queue.run(async () => {
+      for (const s of this.#segments.clear()) await s.deleteIfExists();
+      this.#closed = true;
+    });
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error(`log ${this.dir} is closed`);
+  }
+}
+
+/** The file position of the first batch at or above `limit` in this segment, or its size when there is none. */
+async function maxPositionFor(segment: LogSegment, limit: number): Promise<number> {
+  const found = await segment.translateOffset(limit);
+  return found === null ? segment.size : found.position;
+}
+
+/** Compacted topics need a key on every record (Kafka: InvalidRecordException). Control batches are exempt. */
+async function requireKeys(views: RecordBatchView[]): Promise<void> {
+  for (const view of views) {
+    if (view.isControl) continue;
+    for (const record of await decodeBatch(view)) {
+      if (record.key === null) {
+        throw new InvalidRecordError(`compacted topic requires a key on every record (offset delta ${record.offset})`);
+      }
+    }
+  }
+}
