@@ -91,6 +91,8 @@ export class Log {
   #logStartOffset: number;
   #logEndOffset: number;
   #recoveryPoint: number;
+  /** Bytes of the active segment up to the log end offset: reads never go past it, even mid-append. */
+  #logEndPosition: number;
   #unflushedRecords = 0;
   #lastFlushMs: number;
   #closed = false;
@@ -109,6 +111,7 @@ export class Log {
     this.#logStartOffset = state.logStartOffset;
     this.#logEndOffset = state.logEndOffset;
     this.#recoveryPoint = state.recoveryPoint;
+    this.#logEndPosition = state.segments.active.size;
     this.#lastFlushMs = state.clock.nowMs();
   }
 
@@ -189,6 +192,7 @@ export class Log {
     const segment = await this.#maybeRoll(records.length, maxTimestamp, firstOffset, lastOffset);
     await segment.append(lastOffset, maxTimestamp, offsetOfMaxTimestamp, records);
     this.#logEndOffset = next;
+    this.#logEndPosition = segment.size;
     this.#unflushedRecords += recordCount;
     if (this.#unflushedRecords >= this.#config.flushMessages) await this.#flush(this.#logEndOffset);
     return {
@@ -258,6 +262,7 @@ export class Log {
    */
   async read(fetchOffset: number, { maxBytes, maxOffset, minOneBatch = true }: LogReadOptions): Promise<LogReadResult> {
     const logEndOffset = this.#logEndOffset;
+    const logEndPosition = this.#logEndPosition;
     const logStartOffset = this.#logStartOffset;
     const empty = { records: Buffer.alloc(0), logStartOffset, logEndOffset };
     if (fetchOffset < logStartOffset || fetchOffset > logEndOffset) {
@@ -268,11 +273,18 @@ export class Log {
     const segments = this.#segments.all;
     let segment = this.#segments.floor(fetchOffset) ?? segments[0];
     while (segment !== undefined && segment.baseOffset < limit) {
-      const maxPosition = await maxPositionFor(segment, limit);
+      const next = segments[segments.indexOf(segment) + 1];
+      // only a limit inside this segment needs a lookup; the usual fetch (limit = log end) reads to the end
+      const maxPosition =
+        next !== undefined && next.baseOffset <= limit
+          ? segment.size
+          : limit >= logEndOffset
+            ? Math.min(segment.size, logEndPosition)
+            : await maxPositionFor(segment, limit);
       const result = await segment.read(fetchOffset, maxBytes, maxPosition, minOneBatch);
       if (result !== null && result.records.length > 0) return { ...empty, records: result.records };
       // nothing at or after fetchOffset in this segment (compaction can leave gaps): try the next one
-      segment = segments[segments.indexOf(segment) + 1];
+      segment = next;
     }
     return empty;
   }
@@ -345,6 +357,7 @@ export class Log {
       // the segment holding `offset` becomes the active one again, cut at the offset
       await this.#segments.active.truncateTo(offset);
       this.#logEndOffset = offset;
+      this.#logEndPosition = this.#segments.active.size;
       this.#recoveryPoint = Math.min(this.#recoveryPoint, offset);
       this.#logStartOffset = Math.min(this.#logStartOffset, offset);
       this.#logger.info({ offset }, 'truncated log');
@@ -363,6 +376,7 @@ export class Log {
     this.#segments.add(await LogSegment.create(this.dir, offset, this.#config, this.#clock, this.#handles));
     this.#logStartOffset = offset;
     this.#logEndOffset = offset;
+    this.#logEndPosition = 0;
     this.#recoveryPoint = offset;
     this.#logger.info({ offset }, 'truncated log fully');
   }
