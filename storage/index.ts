@@ -4,6 +4,7 @@
  * knowledge; the only import from protocol/ is the record-batch format.
  */
 export * from './checkpoint-file.js';
+export * from './cleaner/index.js';
 export { type Clock, MockClock, SystemClock } from './clock.js';
 export * from './errors.js';
 export { FileHandleCache } from './file-handle-cache.js';
@@ -16,6 +17,9 @@ export {
   type LogReadOptions,
   type LogReadResult,
   MAX_TIMESTAMP,
+  type ReplaceSegmentsOptions,
+  type SwapStep,
+  type TruncationListener,
 } from './log.js';
 export * from './log-config.js';
 export { loadLog, type LoadLogOptions } from './log-loader.js';

@@ -9,12 +9,14 @@ import {
   RECOVERY_POINT_CHECKPOINT_FILE,
   topicPartitionKey,
 } from './checkpoint-file.js';
+import { type CleaningSummary, LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import { type Clock, SystemClock } from './clock.js';
 import { FileHandleCache } from './file-handle-cache.js';
 import type { Log } from './log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, logConfigFrom } from './log-config.js';
 import { loadLog } from './log-loader.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** Kafka's marker of a clean shutdown, one per log directory. */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -39,6 +41,8 @@ export interface LogManagerOptions {
   flushCheckIntervalMs?: number;
   /** log.flush.offset.checkpoint.interval.ms, also used for the log start offset checkpoint */
   checkpointIntervalMs?: number;
+  /** log.cleaner.* settings; the cleaner runs on its own loop when `scheduled`, else through runCleanerOnce(). */
+  cleaner?: LogCleanerOptions;
 }
 
 interface ManagedLog {
@@ -50,14 +54,15 @@ interface ManagedLog {
  * Owns every partition log under `log.dirs` (Kafka's LogManager).
  *
  * On disk, per log directory: one `<topic>-<partition>` directory per partition, the checkpoint files
- * `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint`, and `.kafka_cleanshutdown` while the
- * broker is stopped cleanly. A partition being deleted is first renamed `<topic>-<partition>.<uuid>-delete`, then
- * removed in the background (or at the next start).
+ * `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and `cleaner-offset-checkpoint` (see
+ * LogCleaner), and `.kafka_cleanshutdown` while the broker is stopped cleanly. A partition being deleted is first
+ * renamed `<topic>-<partition>.<uuid>-delete`, then removed in the background (or at the next start).
  *
  * Start: each directory's marker and checkpoints are read, the marker removed (so a crash from now on counts as
  * unclean), and the partitions loaded in parallel (LogLoader recovers what needs it). Then timers run retention,
- * flush.ms flushes and checkpoints. Shutdown: timers stop, every log is flushed and closed, checkpoints are
- * written and the clean-shutdown marker created.
+ * flush.ms flushes and checkpoints, and the log cleaner compacts logs with cleanup.policy=compact (unless
+ * log.cleaner.enable is false). Shutdown: the cleaner and timers stop, every log is flushed and closed, checkpoints
+ * are written and the clean-shutdown marker created.
  *
  * Concurrency: the partition map is changed only by create/delete, each serialized per partition by a pending
  * promise; each Log serializes its own writes.
@@ -71,6 +76,8 @@ export class LogManager {
   readonly #handles: FileHandleCache;
   readonly #clock: Clock;
   readonly #defaultConfig: LogConfig;
+  readonly #cleaner: LogCleaner | undefined;
+  readonly #checkpoints = new SerialQueue();
   #stopped = false;
 
   private constructor(readonly options: LogManagerOptions) {
@@ -78,13 +85,29 @@ export class LogManager {
     this.#handles = new FileHandleCache(options.maxOpenFiles ?? 1024);
     this.#clock = options.clock ?? new SystemClock();
     this.#defaultConfig = options.defaultConfig ?? DEFAULT_LOG_CONFIG;
+    this.#cleaner =
+      options.cleaner?.enable === false
+        ? undefined
+        : new LogCleaner(
+            {
+              logDirs: options.logDirs,
+              logs: () => this.#logs.values(),
+              clock: this.#clock,
+              logger: options.logger ?? SILENT_LOGGER,
+            },
+            options.cleaner,
+          );
   }
 
   static async start(options: LogManagerOptions): Promise<LogManager> {
     if (options.logDirs.length === 0) throw new Error('log.dirs must name at least one directory');
     const manager = new LogManager(options);
     await Promise.all(options.logDirs.map((dir) => manager.#loadDir(dir)));
-    if (options.scheduled !== false) manager.#schedule();
+    await manager.#cleaner?.loadCheckpoints();
+    if (options.scheduled !== false) {
+      manager.#schedule();
+      manager.#cleaner?.start();
+    }
     return manager;
   }
 
@@ -144,9 +167,14 @@ export class LogManager {
       logStartOffset: 0,
       hadCleanShutdown: true,
     });
-    this.#logs.set(key, { log, logDir });
+    this.#add(key, log, logDir);
     this.#logger.info({ tp: key, logDir }, 'created log');
     return log;
+  }
+
+  #add(key: string, log: Log, logDir: string): void {
+    this.#logs.set(key, { log, logDir });
+    log.onTruncate((offset) => this.#cleaner?.maybeTruncateCheckpoint(logDir, log, offset));
   }
 
   /**
@@ -159,6 +187,8 @@ export class LogManager {
     const managed = this.#logs.get(key);
     if (managed === undefined) return;
     this.#logs.delete(key);
+    await this.#cleaner?.abortCleaning(topic, partition);
+    this.#cleaner?.forget(managed.logDir, topic, partition);
     await managed.log.close();
     const doomed = join(managed.logDir, `${key}.${randomUUID().replaceAll('-', '')}${DELETE_SUFFIX}`);
     await rename(managed.log.dir, doomed);
@@ -174,13 +204,28 @@ export class LogManager {
     return deleted;
   }
 
+  /**
+   * One turn of the log cleaner: cleans the compacted log with the highest dirty ratio above its
+   * min.cleanable.dirty.ratio (or past max.compaction.lag.ms), if any. The scheduled loop calls the same.
+   */
+  async runCleanerOnce(): Promise<CleaningSummary | null> {
+    return (await this.#cleaner?.runOnce()) ?? null;
+  }
+
   /** Flush logs whose flush.ms has passed. */
   async flushDueLogs(): Promise<void> {
     for (const log of this.allLogs()) if (Number.isFinite(log.config.flushMs)) await log.flushIfDue();
   }
 
-  /** Write the recovery point and log start offset checkpoints of every log directory. */
-  async checkpoint(): Promise<void> {
+  /**
+   * Write the recovery point, log start offset and cleaner checkpoints of every log directory. Serialized: the
+   * timer's run and shutdown's must not write the same files at once.
+   */
+  checkpoint(): Promise<void> {
+    return this.#checkpoints.run(() => this.#checkpoint());
+  }
+
+  async #checkpoint(): Promise<void> {
     for (const logDir of this.logDirs) {
       const logs = [...this.#logs.values()].filter((m) => m.logDir === logDir).map((m) => m.log);
       const key = (l: Log): string => topicPartitionKey(l.topic, l.partition);
@@ -191,12 +236,14 @@ export class LogManager {
         new Map(logs.filter((l) => l.logStartOffset > 0).map((l) => [key(l), l.logStartOffset])),
       );
     }
+    await this.#cleaner?.writeCheckpoints();
   }
 
   /** Stop timers, flush and close every log, write checkpoints and the clean-shutdown markers. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    await this.#cleaner?.shutdown();
     for (const t of this.#timers) clearInterval(t);
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
     await Promise.all(this.allLogs().map((l) => l.close()));
@@ -235,7 +282,7 @@ export class LogManager {
         hadCleanShutdown,
       });
       if (this.#logs.has(key)) throw new Error(`partition ${key} exists in more than one log directory`);
-      this.#logs.set(key, { log, logDir });
+      this.#add(key, log, logDir);
     });
     await rm(marker, { force: true });
     this.#logger.info(

@@ -1,12 +1,18 @@
 import { basename } from 'node:path';
 import { batchViews, decodeBatch, type RecordBatchView } from '../protocol/records/index.js';
-import { parseTopicPartitionKey } from './checkpoint-file.js';
+import { fsyncDirectory, parseTopicPartitionKey } from './checkpoint-file.js';
 import type { Clock } from './clock.js';
 import { CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js';
 import type { FileHandleCache } from './file-handle-cache.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
-import { LogSegment, type TimestampAndOffset } from './segment.js';
+import {
+  CLEANED_FILE_SUFFIX,
+  DELETED_FILE_SUFFIX,
+  LogSegment,
+  SWAP_FILE_SUFFIX,
+  type TimestampAndOffset,
+} from './segment.js';
 import type { LogSegments } from './segments.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -50,6 +56,24 @@ export const EARLIEST_TIMESTAMP = -2;
 export const LATEST_TIMESTAMP = -1;
 export const MAX_TIMESTAMP = -3;
 
+/**
+ * The steps of Log.replaceSegments after its checks, in order. Each leaves the directory in a state LogLoader
+ * recovers from: before 'swap' the cleaned files end in `.cleaned` (removed on load); from 'swap' on a `.log.swap`
+ * exists and replaces the segments it covers on load; 'old-renamed' leaves `.deleted` files (removed on load);
+ * 'renamed' is the finished swap with only the `.deleted` files left to remove.
+ */
+export type SwapStep = 'swap' | 'replaced' | 'old-renamed' | 'renamed';
+
+export interface ReplaceSegmentsOptions {
+  /** Checked on the log's queue before anything changes; false abandons the swap (the caller deletes `cleaned`). */
+  canSwap?: () => boolean;
+  /** Test hook run after each step; throwing from it stops the swap there, as a crash would. */
+  afterStep?: (step: SwapStep) => void | Promise<void>;
+}
+
+/** Told the new log end offset after a truncation (runs on the log's queue, so it must not call back into it). */
+export type TruncationListener = (offset: number) => void;
+
 export interface LogState {
   dir: string;
   config: LogConfig;
@@ -71,10 +95,11 @@ export interface LogState {
  * record gets. recoveryPoint is the offset below which everything is known to be fsynced; LogManager checkpoints
  * it and the log start offset. The high watermark belongs to the replica layer, not here.
  *
- * Concurrency: every mutation (append, roll, flush, truncation, retention, config change) runs on one
- * SerialQueue, so offsets are assigned in arrival order and no two writes interleave. Reads do not queue: they
- * see a snapshot of the segment list and only bytes whose write has completed, so a read never sees a partial
- * batch.
+ * Concurrency: every mutation (append, roll, flush, truncation, retention, config change, the cleaner's segment
+ * swap) runs on one SerialQueue, so offsets are assigned in arrival order and no two writes interleave. Reads do
+ * not queue: they see a snapshot of the segment list and only bytes whose write has completed, so a read never sees
+ * a partial batch. Segments the cleaner replaces stay readable for file.delete.delay.ms, so a read that took its
+ * snapshot before the swap still finds them.
  *
  * Open a Log with LogLoader.load (recovery happens there); `new Log` takes an already recovered state.
  */
@@ -96,6 +121,9 @@ export class Log {
   #unflushedRecords = 0;
   #lastFlushMs: number;
   #closed = false;
+  readonly #truncationListeners = new Set<TruncationListener>();
+  /** Segments swapped out by the cleaner, renamed `.deleted`, waiting file.delete.delay.ms before removal. */
+  readonly #pendingDeletes = new Map<LogSegment, NodeJS.Timeout>();
 
   constructor(state: LogState) {
     this.dir = state.dir;
@@ -142,11 +170,6 @@ export class Log {
 
   get segments(): readonly LogSegment[] {
     return this.#segments.all;
-  }
-
-  /** Serialise a task with the log's own mutations (used by the cleaner to swap segments in). */
-  runExclusive<T>(task: () => Promise<T>): Promise<T> {
-    return this.#queue.run(task);
   }
 
   /**
@@ -361,6 +384,7 @@ export class Log {
       this.#recoveryPoint = Math.min(this.#recoveryPoint, offset);
       this.#logStartOffset = Math.min(this.#logStartOffset, offset);
       this.#logger.info({ offset }, 'truncated log');
+      this.#notifyTruncated(offset);
       return true;
     });
   }
@@ -379,6 +403,7 @@ export class Log {
     this.#logEndPosition = 0;
     this.#recoveryPoint = offset;
     this.#logger.info({ offset }, 'truncated log fully');
+    this.#notifyTruncated(offset);
   }
 
   /**
@@ -459,12 +484,115 @@ export class Log {
     });
   }
 
+  /**
+   * Calls `listener` after every truncation with the new log end offset (LogManager moves the cleaner's
+   * checkpoint back, the cleaner abandons a cleaning whose input changed). Returns the unsubscribe function.
+   */
+  onTruncate(listener: TruncationListener): () => void {
+    this.#truncationListeners.add(listener);
+    return () => this.#truncationListeners.delete(listener);
+  }
+
+  #notifyTruncated(offset: number): void {
+    for (const listener of this.#truncationListeners) {
+      try {
+        listener(offset);
+      } catch (err) {
+        this.#logger.error({ err, offset }, 'truncation listener failed');
+      }
+    }
+  }
+
+  /**
+   * A new, empty segment for the cleaner's output, its files suffixed `.cleaned` (replacing any left over). It is
+   * not part of the log until replaceSegments swaps it in.
+   */
+  createCleanedSegment(baseOffset: number): Promise<LogSegment> {
+    return LogSegment.create(this.dir, baseOffset, this.#config, this.#clock, this.#handles, {
+      fileSuffix: CLEANED_FILE_SUFFIX,
+    });
+  }
+
+  /**
+   * The cleaner's swap (Kafka's LocalLog.replaceSegments): `cleaned`, complete and fsynced with its files still
+   * suffixed `.cleaned`, takes the place of `oldSegments`, consecutive non-active segments whose first one has the
+   * same base offset. On the log's queue:
+   * 1. the old segments must all still be in the log and none active, and `canSwap` must agree; otherwise nothing
+   *    happens and false is returned (a truncation or retention changed the log while the cleaner worked);
+   * 2. 'swap': the cleaned files are renamed `.swap` and the directory fsynced. This is the commit point: from here
+   *    a crash completes the swap on load (LogLoader deletes the segments the .swap covers and renames it);
+   * 3. 'replaced': the segment list holds `cleaned` instead of the old segments;
+   * 4. 'old-renamed': the old segments' files are renamed `.deleted`;
+   * 5. 'renamed': the `.swap` suffix is dropped and the directory fsynced;
+   * 6. the `.deleted` files are removed after file.delete.delay.ms (at once when it is 0, or when the log closes).
+   */
+  replaceSegments(
+    cleaned: LogSegment,
+    oldSegments: readonly LogSegment[],
+    options: ReplaceSegmentsOptions = {},
+  ): Promise<boolean> {
+    return this.#queue.run(async () => {
+      if (oldSegments.length === 0 || oldSegments[0]!.baseOffset !== cleaned.baseOffset) {
+        throw new RangeError(`cleaned segment ${cleaned.baseOffset} does not start where the segments it replaces do`);
+      }
+      if (this.#closed) return false;
+      const current = this.#segments.all;
+      const active = this.#segments.active;
+      if (oldSegments.some((s) => s === active || !current.includes(s))) return false;
+      if (options.canSwap?.() === false) return false;
+      const step = async (name: SwapStep): Promise<void> => options.afterStep?.(name);
+
+      await cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
+      await fsyncDirectory(this.dir);
+      await step('swap');
+      for (const s of oldSegments) this.#segments.remove(s);
+      this.#segments.add(cleaned);
+      await step('replaced');
+      for (const s of oldSegments) await s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
+      await step('old-renamed');
+      await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
+      await fsyncDirectory(this.dir);
+      await step('renamed');
+      await this.#deleteLater(oldSegments);
+      return true;
+    });
+  }
+
+  /** Removes swapped-out segments after file.delete.delay.ms, so reads that already hold them can finish. */
+  async #deleteLater(segments: readonly LogSegment[]): Promise<void> {
+    const delayMs = this.#config.fileDeleteDelayMs;
+    if (delayMs <= 0) {
+      for (const s of segments) await s.deleteIfExists();
+      return;
+    }
+    for (const s of segments) {
+      const timer = setTimeout(() => {
+        this.#pendingDeletes.delete(s);
+        s.deleteIfExists().catch((err: unknown) =>
+          this.#logger.error({ err, baseOffset: s.baseOffset }, 'cannot delete a swapped-out segment'),
+        );
+      }, delayMs);
+      timer.unref();
+      this.#pendingDeletes.set(s, timer);
+    }
+  }
+
+  /** Removes the segments still waiting in #deleteLater now (the log is closing). */
+  async #deletePendingNow(): Promise<void> {
+    for (const [s, timer] of this.#pendingDeletes) {
+      clearTimeout(timer);
+      await s.deleteIfExists();
+    }
+    this.#pendingDeletes.clear();
+  }
+
   /** Flush and close every segment. Idempotent. */
   close(): Promise<void> {
     return this.#queue.run(async () => {
       if (this.#closed) return;
       await this.#flush(this.#logEndOffset);
       for (const s of this.#segments.all) await s.close();
+      await this.#deletePendingNow();
       this.#closed = true;
     });
   }
@@ -473,6 +601,7 @@ export class Log {
   delete(): Promise<void> {
     return this.#queue.run(async () => {
       for (const s of this.#segments.clear()) await s.deleteIfExists();
+      await this.#deletePendingNow();
       this.#closed = true;
     });
   }

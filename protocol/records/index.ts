@@ -36,4 +36,6 @@ export { CorruptRecordError, UnsupportedCompressionError } from './errors.js';
 export type { CorruptRecordReason } from './errors.js';
 export { decodeLegacyEntry, decodeMessageSet } from './legacy.js';
 export { decodeRecord, encodeRecord, recordBodySize } from './record.js';
+/** decodeRecord's reader, for callers that walk a records section themselves (the log cleaner). */
+export { Reader } from '../primitives/reader.js';
 export type { Record, RecordHeader, RecordHeaderInput, RecordInput } from './record.js';

@@ -12,6 +12,7 @@ import {
   LOG_OVERHEAD,
   MAGIC_V2,
   NO_TIMESTAMP,
+  Reader,
   RECORD_BATCH_OVERHEAD,
   TimestampType,
 } from '../../protocol/records/index.js';
@@ -302,13 +303,6 @@ async function recordsSection(batch: RecordBatchView): Promise<Buffer> {
 }
 
 /**
- * decodeRecord's reader. protocol/records exports decodeRecord but not its Reader class, and decodeRecord reads
- * only `buf`, `offset` and `end` of it (the records hot loop does its own bounds checks), so a plain object with
- * those fields stands in. The round-trip tests of this file fail loudly if that ever changes.
- */
-type RecordReader = Parameters<typeof decodeRecord>[0];
-
-/**
  * Decodes the batch's records from `data` (its records section, decompressed), calling `fn` with each record and
  * its byte range in `data` until `fn` returns false. Returns whether every record was visited. The section must
  * hold exactly recordsCount records, as in decodeBatch.
@@ -327,7 +321,7 @@ function walkRecords(
   }
   const baseOffset = batch.baseOffset;
   const baseTimestamp = batch.baseTimestamp;
-  const reader = { buf: data, offset: 0, end: data.length } as unknown as RecordReader;
+  const reader = new Reader(data, 0, data.length);
   for (let i = 0; i < count; i++) {
     const start = reader.offset;
     let record: LogRecord;

@@ -1,4 +1,7 @@
-/** Log compaction: the offset map (key → latest offset) and the record-level batch filter. */
+/**
+ * Log compaction: the background LogCleaner, the Cleaner that compacts one log, what is cleanable, the offset map
+ * (key → latest offset) and the record-level batch filter.
+ */
 export { BatchRetention, filterBatches, forEachRecord } from './batch-filter.js';
 export type {
   BatchDecision,
@@ -16,3 +19,19 @@ export {
   OffsetMap,
 } from './offset-map.js';
 export type { KeyDigest, OffsetMapOptions } from './offset-map.js';
+export {
+  cleanableOffsets,
+  isCleanable,
+  logToClean,
+  maxCompactionDelay,
+  nonActiveSegmentsFrom,
+  segmentsInRange,
+} from './cleanable.js';
+export type { LogToClean, OffsetsToClean } from './cleanable.js';
+export { Cleaner, DEFAULT_CLEANER_IO_BUFFER_SIZE, groupSegmentsBySize, LogCleaningAbortedError } from './cleaner.js';
+export type { CleanContext, CleanerOptions, CleanerStats, CleaningStep, CleanResult } from './cleaner.js';
+export { DEFAULT_CLEANER_BACKOFF_MS, LogCleaner } from './log-cleaner.js';
+export type { CleanableLog, CleaningSummary, LogCleanerDeps, LogCleanerOptions } from './log-cleaner.js';
+export { lastBatchesOfProducers } from './producer-state.js';
+export type { ProducerLastBatch } from './producer-state.js';
+export { CleanedTransactionMetadata } from './transaction-metadata.js';
