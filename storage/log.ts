@@ -122,7 +122,7 @@ export class Log {
   #lastFlushMs: number;
   #closed = false;
   readonly #truncationListeners = new Set<TruncationListener>();
-  /** Segments swapped out by the cleaner, renamed `.deleted`, waiting file.delete.delay.ms before removal. */
+  /** Segments retired by retention or the cleaner, renamed `.deleted`, waiting file.delete.delay.ms. */
   readonly #pendingDeletes = new Map<LogSegment, NodeJS.Timeout>();
 
   constructor(state: LogState) {
@@ -468,7 +468,9 @@ export class Log {
     if (doomed.length === 0) return 0;
     for (const s of doomed) this.#segments.remove(s);
     this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments.first!.baseOffset);
-    for (const s of doomed) await s.deleteIfExists();
+    // as Kafka: renamed `.deleted` now (a restart never loads them), removed after file.delete.delay.ms
+    for (const s of doomed) await s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
+    await this.#deleteLater(doomed);
     this.#logger.info(
       { segments: doomed.map((s) => s.baseOffset), logStartOffset: this.#logStartOffset, reason },
       'deleted log segments',
@@ -558,7 +560,7 @@ export class Log {
     });
   }
 
-  /** Removes swapped-out segments after file.delete.delay.ms, so reads that already hold them can finish. */
+  /** Removes retired segments after file.delete.delay.ms, so reads that already hold them can finish. */
   async #deleteLater(segments: readonly LogSegment[]): Promise<void> {
     const delayMs = this.#config.fileDeleteDelayMs;
     if (delayMs <= 0) {
@@ -569,7 +571,7 @@ export class Log {
       const timer = setTimeout(() => {
         this.#pendingDeletes.delete(s);
         s.deleteIfExists().catch((err: unknown) =>
-          this.#logger.error({ err, baseOffset: s.baseOffset }, 'cannot delete a swapped-out segment'),
+          this.#logger.error({ err, baseOffset: s.baseOffset }, 'cannot delete a retired segment'),
         );
       }, delayMs);
       timer.unref();

@@ -173,6 +173,20 @@ describe('Log', () => {
     });
   });
 
+  it('renames retired segments .deleted and removes them after file.delete.delay.ms', async () => {
+    await withTempDir(async (root) => {
+      const overrides = { 'segment.bytes': '200', 'retention.bytes': '0', 'file.delete.delay.ms': '60000' };
+      const log = await openLog(join(root, 't-0'), overrides);
+      for (let i = 0; i < 6; i++) await log.append(batchOf([`v${i}`]));
+      const deleted = await log.deleteOldSegments();
+      expect(deleted).toBeGreaterThan(0);
+      const names = await readdir(log.dir);
+      expect(names.filter((n) => n.endsWith('.log.deleted'))).toHaveLength(deleted);
+      await log.close(); // closing removes what is still waiting
+      expect((await readdir(log.dir)).filter((n) => n.endsWith('.deleted'))).toEqual([]);
+    });
+  });
+
   it('deletes old segments by retention.bytes', async () => {
     await withTempDir(async (root) => {
       const log = await openLog(join(root, 't-0'), { 'segment.bytes': '200', 'retention.bytes': '400' });
