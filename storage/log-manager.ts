@@ -29,7 +29,7 @@ export interface LogManagerOptions {
   defaultConfig?: LogConfig;
   clock?: Clock;
   logger?: StorageLogger;
-  /** How many partitions load at once per directory (num.recovery.threads.per.data.dir, but I/O not threads). */
+  /** How many partitions load (or close) at once per directory (num.recovery.threads.per.data.dir: I/O, not threads). */
   loadConcurrency?: number;
   /** Segment files kept open at once, over all inactive segments. */
   maxOpenFiles?: number;
@@ -246,7 +246,8 @@ export class LogManager {
     await this.#cleaner?.shutdown();
     for (const t of this.#timers) clearInterval(t);
     await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
-    await Promise.all(this.allLogs().map((l) => l.close()));
+    // bounded: each close writes index files, and 10,000 at once would run out of file descriptors
+    await forEachLimited(this.allLogs(), this.options.loadConcurrency ?? 16, (l) => l.close());
     await this.checkpoint();
     for (const logDir of this.logDirs) {
       await writeFile(join(logDir, CLEAN_SHUTDOWN_FILE), '');

@@ -113,6 +113,7 @@ export class Log {
   readonly #logger: StorageLogger;
   readonly #segments: LogSegments;
   readonly #queue = new SerialQueue();
+  #rollFlushes: Promise<void> = Promise.resolve();
   #logStartOffset: number;
   #logEndOffset: number;
   #recoveryPoint: number;
@@ -179,12 +180,22 @@ export class Log {
    * writes nothing.
    */
   append(records: Buffer, options: LogAppendOptions = {}): Promise<LogAppendInfo> {
-    return this.#queue.run(() => this.#append(records, options));
+    let views: RecordBatchView[];
+    try {
+      // stateless checks (CRC above all) run before queueing, so they overlap the previous append's write
+      views = this.#validate(records);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#queue.run(() => this.#append(views, records, options));
   }
 
-  async #append(records: Buffer, { leaderEpoch = -1, origin = 'client' }: LogAppendOptions): Promise<LogAppendInfo> {
+  async #append(
+    views: RecordBatchView[],
+    records: Buffer,
+    { leaderEpoch = -1, origin = 'client' }: LogAppendOptions,
+  ): Promise<LogAppendInfo> {
     this.#checkOpen();
-    const views = this.#validate(records);
     if (this.#config.compact) await requireKeys(views);
     const now = this.#clock.nowMs();
     const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime' ? now : -1;
@@ -268,10 +279,35 @@ export class Log {
     if (old.baseOffset === baseOffset && old.size === 0) return old;
     const segment = await LogSegment.create(this.dir, baseOffset, this.#config, this.#clock, this.#handles);
     this.#segments.add(segment);
-    await this.#flush(baseOffset);
-    await old.onBecomeInactive();
+    this.#retireInBackground(old, baseOffset);
     this.#logger.info({ baseOffset }, 'rolled new log segment');
     return segment;
+  }
+
+  /**
+   * The rolled segment's indexes are completed and trimmed and it is fsynced off the append path, as Kafka's "flush-log" task does
+   * (an fsync of a whole segment would stall every append behind it); the recovery point moves when it is done.
+   * Tasks that remove or rewrite segments wait for these first (#exclusive).
+   */
+  #retireInBackground(old: LogSegment, upTo: number): void {
+    this.#rollFlushes = this.#rollFlushes
+      .then(async () => {
+        // the final time index entry is written first, so the fsync covers it before the recovery point moves
+        await old.onBecomeInactive();
+        await old.flush();
+        if (upTo > this.#recoveryPoint && upTo <= this.#logEndOffset) this.#recoveryPoint = upTo;
+      })
+      .catch((err: unknown) =>
+        this.#logger.error({ err, baseOffset: old.baseOffset }, 'cannot flush a rolled segment'),
+      );
+  }
+
+  /** Runs a task on the log's queue after pending roll flushes, for tasks that flush, remove or rewrite segments. */
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.#queue.run(async () => {
+      await this.#rollFlushes;
+      return task();
+    });
   }
 
   /** Force a new active segment (tests, and the cleaner when the active segment must become cleanable). */
@@ -339,7 +375,7 @@ export class Log {
 
   /** fsync everything up to `offset` (default: the log end) and move the recovery point there. */
   flush(offset = this.#logEndOffset): Promise<void> {
-    return this.#queue.run(() => this.#flush(offset));
+    return this.#exclusive(() => this.#flush(offset));
   }
 
   async #flush(offset: number): Promise<void> {
@@ -364,7 +400,7 @@ export class Log {
    * whether anything was removed.
    */
   truncateTo(offset: number): Promise<boolean> {
-    return this.#queue.run(async () => {
+    return this.#exclusive(async () => {
       this.#checkOpen();
       if (offset < 0) throw new RangeError(`cannot truncate to negative offset ${offset}`);
       if (offset >= this.#logEndOffset) return false;
@@ -391,7 +427,7 @@ export class Log {
 
   /** Drop every segment and restart the log, empty, at `offset` (a follower far behind the leader's start). */
   truncateFullyAndStartAt(offset: number): Promise<void> {
-    return this.#queue.run(() => this.#truncateFullyAndStartAt(offset));
+    return this.#exclusive(() => this.#truncateFullyAndStartAt(offset));
   }
 
   async #truncateFullyAndStartAt(offset: number): Promise<void> {
@@ -411,7 +447,7 @@ export class Log {
    * below it are deleted by the next retention pass.
    */
   advanceLogStartOffset(offset: number): Promise<number> {
-    return this.#queue.run(async () => {
+    return this.#exclusive(async () => {
       this.#checkOpen();
       if (offset > this.#logEndOffset) {
         throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.#logEndOffset);
@@ -428,7 +464,7 @@ export class Log {
    * number of segments deleted.
    */
   deleteOldSegments(): Promise<number> {
-    return this.#queue.run(async () => {
+    return this.#exclusive(async () => {
       this.#checkOpen();
       let deleted = await this.#deleteBelowLogStart();
       if (!this.#config.delete) return deleted;
@@ -533,7 +569,7 @@ export class Log {
     oldSegments: readonly LogSegment[],
     options: ReplaceSegmentsOptions = {},
   ): Promise<boolean> {
-    return this.#queue.run(async () => {
+    return this.#exclusive(async () => {
       if (oldSegments.length === 0 || oldSegments[0]!.baseOffset !== cleaned.baseOffset) {
         throw new RangeError(`cleaned segment ${cleaned.baseOffset} does not start where the segments it replaces do`);
       }
@@ -590,7 +626,7 @@ export class Log {
 
   /** Flush and close every segment. Idempotent. */
   close(): Promise<void> {
-    return this.#queue.run(async () => {
+    return this.#exclusive(async () => {
       if (this.#closed) return;
       await this.#flush(this.#logEndOffset);
       for (const s of this.#segments.all) await s.close();
@@ -601,7 +637,7 @@ export class Log {
 
   /** Close and remove every segment file (the directory itself belongs to LogManager). */
   delete(): Promise<void> {
-    return this.#queue.run(async () => {
+    return this.#exclusive(async () => {
       for (const s of this.#segments.clear()) await s.deleteIfExists();
       await this.#deletePendingNow();
       this.#closed = true;
