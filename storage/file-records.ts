@@ -92,7 +92,9 @@ const INT32_MAX = 2 ** 31 - 1;
  * never look past `size`, so readers see completed writes only.
  *
  * Invariants: `size` is the number of valid bytes; after a failed append the file is truncated back to `size`,
- * so no partial batch ever becomes visible, and the next append writes at `size` again.
+ * so no partial batch ever becomes visible, and the next append writes at `size` again. If that truncation fails
+ * too, the file stays longer than `size` (readers still stop at `size`) until the next append, flush or
+ * truncateTo cuts it, which each try first.
  *
  * Handles: the file is opened through the shared FileHandleCache. While pinned (the active segment, and any
  * segment that has been written to) the handle stays open; otherwise it is an LRU entry that may be closed and
@@ -104,6 +106,8 @@ export class FileRecords {
   #pinned: boolean;
   #dirty = false;
   #appending = false;
+  /** The file may hold bytes past `size`: a failed append could not cut its partial write off. */
+  #excess = false;
   #closed = false;
   readonly #handles: FileHandleCache;
   readonly #io: FileRecordsIo;
@@ -177,6 +181,7 @@ export class FileRecords {
       if (!this.#pinned) await this.pin();
       await this.#handles.use(this.#path, async (handle) => {
         try {
+          await this.#cutExcess(handle);
           let written = 0;
           let pending = buffers;
           while (written < total) {
@@ -189,6 +194,7 @@ export class FileRecords {
           try {
             await this.#io.truncate(handle, start);
           } catch (truncateErr) {
+            this.#excess = true;
             throw storageIoError(
               `append to ${this.#path} failed and truncating back to ${start} bytes failed too (${String(truncateErr)})`,
               err,
@@ -321,6 +327,7 @@ export class FileRecords {
     const removed = this.#size - targetSize;
     try {
       await this.#handles.use(this.#path, (handle) => this.#io.truncate(handle, targetSize));
+      this.#excess = false;
     } catch (err) {
       throw storageIoError(`cannot truncate ${this.#path} to ${targetSize} bytes`, err);
     }
@@ -329,11 +336,14 @@ export class FileRecords {
     return removed;
   }
 
-  /** fsync. */
+  /** fsync (after cutting off what a failed append left past `size`). */
   async flush(): Promise<void> {
     this.#checkOpen();
     try {
-      await this.#handles.use(this.#path, (handle) => this.#io.sync(handle));
+      await this.#handles.use(this.#path, async (handle) => {
+        await this.#cutExcess(handle);
+        await this.#io.sync(handle);
+      });
     } catch (err) {
       throw storageIoError(`cannot flush ${this.#path}`, err);
     }
@@ -366,7 +376,7 @@ export class FileRecords {
   /** Flushes if dirty and releases the handle. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (this.#dirty) await this.flush();
+    if (this.#dirty || this.#excess) await this.flush();
     this.#closed = true;
     this.unpin();
     await this.#handles.evict(this.#path);
@@ -403,6 +413,12 @@ export class FileRecords {
 
   #checkOpen(): void {
     if (this.#closed) throw new Error(`${this.#path} is closed`);
+  }
+
+  async #cutExcess(handle: FileHandle): Promise<void> {
+    if (!this.#excess) return;
+    await this.#io.truncate(handle, this.#size);
+    this.#excess = false;
   }
 }
 

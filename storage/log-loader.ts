@@ -57,9 +57,9 @@ export async function loadLog(options: LoadLogOptions): Promise<Log> {
   }
 
   if (options.hadCleanShutdown) {
-    for (const s of segments.all) await recoverIfIndexBad(s, logger, config);
+    for (const s of segments.all) await recoverIfIndexBad(s, logger);
   } else {
-    await recoverAfterCrash(segments, options.recoveryPoint, logger, config);
+    await recoverAfterCrash(segments, options.recoveryPoint, logger);
   }
 
   const logEndOffset = await segments.active.readNextOffset();
@@ -118,7 +118,7 @@ async function resolveLeftovers(dir: string, logger: StorageLogger): Promise<num
   return [...logs].sort((a, b) => a - b);
 }
 
-async function recoverIfIndexBad(segment: LogSegment, logger: StorageLogger, config: LogConfig): Promise<void> {
+async function recoverIfIndexBad(segment: LogSegment, logger: StorageLogger): Promise<void> {
   let reason: string | undefined;
   if (segment.indexNeedsRebuild) reason = 'index files missing';
   else {
@@ -130,27 +130,29 @@ async function recoverIfIndexBad(segment: LogSegment, logger: StorageLogger, con
   }
   if (reason === undefined) return;
   logger.warn({ baseOffset: segment.baseOffset, reason }, 'rebuilding segment indexes');
-  await segment.recover(config.maxMessageBytes);
+  const truncated = await segment.recover();
+  // As in Kafka, the log is not cut further here: this segment was trusted, and only its indexes were suspect.
+  if (truncated > 0) logTruncation(logger, segment, truncated);
 }
 
-async function recoverAfterCrash(
-  segments: LogSegments,
-  recoveryPoint: number,
-  logger: StorageLogger,
-  config: LogConfig,
-): Promise<void> {
+function logTruncation(logger: StorageLogger, segment: LogSegment, truncatedBytes: number): void {
+  logger.warn({ baseOffset: segment.baseOffset, truncatedBytes }, 'truncated invalid bytes at the end of a segment');
+}
+
+/**
+ * Rescans the segments from the one holding the recovery point. No batch size limit applies (as in Kafka):
+ * max.message.bytes may have been lowered since larger batches were written, and those are valid.
+ */
+async function recoverAfterCrash(segments: LogSegments, recoveryPoint: number, logger: StorageLogger): Promise<void> {
   const start = segments.floor(recoveryPoint) ?? segments.first!;
   for (const s of segments.all) {
     if (s.baseOffset < start.baseOffset) {
-      await recoverIfIndexBad(s, logger, config);
+      await recoverIfIndexBad(s, logger);
       continue;
     }
-    const truncated = await s.recover(config.maxMessageBytes);
+    const truncated = await s.recover();
     if (truncated === 0) continue;
-    logger.warn(
-      { baseOffset: s.baseOffset, truncatedBytes: truncated },
-      'truncated invalid bytes at the end of a segment',
-    );
+    logTruncation(logger, s, truncated);
     const later = segments.higher(s);
     for (const dropped of later) {
       segments.remove(dropped);

@@ -292,9 +292,9 @@ export class LogSegment {
   /**
    * Appends `records`: whole v2 batches, offsets already assigned, the last one ending at `largestOffset`.
    * Throws SegmentOffsetOverflowError (before writing) if an offset does not fit relative to baseOffset, and
-   * StorageIoError if the write fails (nothing becomes visible then). `largestTimestamp` becomes the segment.ms
-   * base on the first append; the max timestamp is tracked per batch from the headers (the arguments can only
-   * raise it).
+   * StorageIoError if a write fails, the log's or the indexes' write-behind (nothing of the append is written or
+   * visible then). `largestTimestamp` becomes the segment.ms base on the first append; the max timestamp is
+   * tracked per batch from the headers (the arguments can only raise it).
    */
   async append(
     largestOffset: number,
@@ -306,6 +306,11 @@ export class LogSegment {
     this.#ensureOffsetInRange(largestOffset);
     const batches = appendBatches(records);
     for (const b of batches) this.#ensureOffsetInRange(b.lastOffset);
+    // Earlier appends' index entries are written behind here, before this append's bytes: if that write fails,
+    // the append fails with nothing of it written. (After the log write, a failure would leave batches in the
+    // file that the Log does not count, and the next append would reuse their offsets.)
+    if (this.#offsetIndex.pendingBytes >= INDEX_WRITE_BEHIND_BYTES) await this.#offsetIndex.writePending();
+    if (this.#timeIndex.pendingBytes >= INDEX_WRITE_BEHIND_BYTES) await this.#timeIndex.writePending();
     let position = this.#log.size;
     await this.#log.append(records);
     if (position === 0) this.#rollingBasedTimestamp = largestTimestamp;
@@ -326,8 +331,6 @@ export class LogSegment {
       this.#offsetOfMaxTimestampSoFar = offsetOfLargestTimestamp;
     }
     this.#lastModifiedMs = this.#clock.nowMs();
-    if (this.#offsetIndex.pendingBytes >= INDEX_WRITE_BEHIND_BYTES) await this.#offsetIndex.writePending();
-    if (this.#timeIndex.pendingBytes >= INDEX_WRITE_BEHIND_BYTES) await this.#timeIndex.writePending();
   }
 
   /**
@@ -440,7 +443,8 @@ export class LogSegment {
    * Rebuilds both indexes by scanning the whole .log, validating every batch: magic 2, a sane length (at most
    * `maxMessageSize` when given), the CRC, offsets within this segment and increasing. The file is truncated at
    * the first invalid or torn batch, the indexes written and everything fsynced. Returns the bytes truncated.
-   * A batch whose offsets overflow the segment throws SegmentOffsetOverflowError (Kafka splits such segments).
+   * A batch whose offsets do not fit the segment's int32 relative offsets counts as invalid: Kafka splits such
+   * segments, which only its legacy formats could write, and this scan accepts magic 2 only.
    */
   async recover(maxMessageSize?: number): Promise<number> {
     await this.#offsetIndex.reset();
@@ -464,13 +468,19 @@ export class LogSegment {
         batch.validate();
         const baseOffset = batch.baseOffset;
         const lastOffset = batch.lastOffset;
-        if (batch.lastOffsetDelta < 0 || lastOffset < this.baseOffset || baseOffset <= previousLastOffset) {
+        // Our appends never write an offset that does not fit the segment (SegmentOffsetOverflowError rolls
+        // first), so one that does not is a damaged base offset, which the CRC does not cover: corruption.
+        if (
+          batch.lastOffsetDelta < 0 ||
+          baseOffset <= previousLastOffset ||
+          !this.#offsetIndex.canAppendOffset(lastOffset)
+        ) {
           throw new CorruptRecordError(
             'record',
-            `batch at ${validBytes} has offsets ${baseOffset}..${lastOffset} after ${previousLastOffset}`,
+            `batch at ${validBytes} has offsets ${baseOffset}..${lastOffset}, after ${previousLastOffset} in a ` +
+              `segment based at ${this.baseOffset}`,
           );
         }
-        this.#ensureOffsetInRange(lastOffset);
         const maxTimestamp = batch.maxTimestamp;
         if (validBytes === 0) this.#rollingBasedTimestamp = maxTimestamp;
         if (maxTimestamp > this.#maxTimestampSoFar) {
