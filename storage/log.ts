@@ -185,7 +185,7 @@ export class Log {
       // stateless checks (CRC above all) run before queueing, so they overlap the previous append's write
       views = this.#validate(records);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return this.#queue.run(() => this.#append(views, records, options));
   }
