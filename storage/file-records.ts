@@ -275,20 +275,41 @@ export class FileRecords {
     startPosition = 0,
     options: { endPosition?: number; maxBatchSize?: number } = {},
   ): AsyncGenerator<RecordBatchView, void, undefined> {
+    for await (const chunk of this.batchChunks(startPosition, options)) yield* chunk;
+  }
+
+  /**
+   * batches(), a read buffer's worth at a time: each array holds the consecutive whole batches that were read
+   * together (at least one), so a scan awaits once per read rather than once per batch. The views are valid only
+   * until the next iteration. A batch that would stop the scan or throw is always handed over first in its own
+   * iteration, so every batch before it has been seen when the error is thrown.
+   */
+  async *batchChunks(
+    startPosition = 0,
+    options: { endPosition?: number; maxBatchSize?: number } = {},
+  ): AsyncGenerator<RecordBatchView[], void, undefined> {
     const end = Math.min(options.endPosition ?? this.#size, this.#size);
+    const maxBatchSize = options.maxBatchSize ?? Infinity;
     const reader = new ChunkReader(this, end, BATCH_SCAN_CHUNK, BATCH_SCAN_CHUNK);
     let position = startPosition;
     for (;;) {
       const header = await reader.header(position);
       if (header === null) return;
       const size = header.sizeInBytes;
-      if (options.maxBatchSize !== undefined && size > options.maxBatchSize) {
+      if (size > maxBatchSize) {
         throw new CorruptRecordError('length', `batch at ${position} is ${size} bytes, above ${options.maxBatchSize}`);
       }
       const view = await reader.whole(position, size);
       if (view === null) return;
-      yield view;
+      const chunk = [view];
       position += size;
+      for (;;) {
+        const next = reader.bufferedBatch(position, maxBatchSize);
+        if (next === null) break;
+        chunk.push(next);
+        position += next.sizeInBytes;
+      }
+      yield chunk;
     }
   }
 
@@ -325,6 +346,8 @@ export class FileRecords {
       throw new RangeError(`cannot truncate ${this.#path} (${this.#size} bytes) to ${targetSize} bytes`);
     }
     const removed = this.#size - targetSize;
+    // Recovery truncates every segment to its valid length, nearly always its whole length: no system call then.
+    if (removed === 0 && !this.#excess) return 0;
     try {
       await this.#handles.use(this.#path, (handle) => this.#io.truncate(handle, targetSize));
       this.#excess = false;
@@ -527,6 +550,22 @@ class ChunkReader {
   async whole(position: number, size: number): Promise<RecordBatchView | null> {
     if (!(await this.#ensure(position, size))) return null;
     return new RecordBatchView(this.#buf.subarray(0, position - this.#start + size), position - this.#start);
+  }
+
+  /**
+   * A view of the whole v2 batch at `position` if it is already in the buffer, within `end` and at most
+   * `maxSize` bytes; null otherwise, including for anything header() would reject or stop at (it decides those).
+   */
+  bufferedBatch(position: number, maxSize: number): RecordBatchView | null {
+    const offset = position - this.#start;
+    const available = Math.min(this.#length - offset, this.end - position);
+    if (offset < 0 || available < RECORD_BATCH_OVERHEAD) return null;
+    const view = new RecordBatchView(this.#buf, offset);
+    const length = view.batchLength;
+    if (view.magic !== MAGIC_V2 || length < MIN_BATCH_LENGTH) return null;
+    const size = length + LOG_OVERHEAD;
+    if (size > available || size > maxSize) return null;
+    return new RecordBatchView(this.#buf.subarray(0, offset + size), offset);
   }
 
   /** Makes file[position, position + need) available in the buffer; false if the file ended first. */

@@ -5,6 +5,7 @@ import {
   decodeBatch,
   LOG_OVERHEAD,
   MAGIC_V2,
+  MIN_BATCH_LENGTH,
   NO_TIMESTAMP,
   RECORD_BATCH_OVERHEAD,
   RecordBatchView,
@@ -87,6 +88,12 @@ export interface TimestampAndOffset {
   readonly offset: number;
   readonly leaderEpoch: number;
 }
+
+/**
+ * read() reads this much beyond the bytes it may return: the index entry below the start offset is usually a
+ * batch or so before it (index.interval.bytes apart, keyed by last offsets).
+ */
+const READ_SEARCH_MARGIN = 64 * 1024;
 
 /** Per-batch facts gathered before an append. */
 interface AppendBatch {
@@ -346,7 +353,41 @@ export class LogSegment {
     minOneBatch = false,
   ): Promise<{ records: Buffer; position: number } | null> {
     if (maxSize < 0) throw new RangeError(`invalid max size ${maxSize} for a read from ${this.logFile}`);
-    const start = await this.translateOffset(startOffset);
+    // One read from the index entry below startOffset covers, in the common case, both the search for the first
+    // batch (entries are keyed by a batch's last offset, so the lookup lands a batch or so early) and the bytes
+    // returned; the header scan is the fallback when the first batch is not within it.
+    const indexPosition = this.#offsetIndex.lookup(startOffset).position;
+    const wanted = Math.max(0, Math.min(maxPosition - indexPosition, maxSize));
+    const buf = await this.#log.read(indexPosition, wanted + READ_SEARCH_MARGIN);
+    const found = firstBatchReaching(buf, startOffset);
+    if (found.at < 0) {
+      return this.#readFrom(startOffset, maxSize, maxPosition, minOneBatch, indexPosition + found.scanned);
+    }
+    const position = indexPosition + found.at;
+    const fetchSize = Math.min(maxPosition - position, minOneBatch ? Math.max(maxSize, found.size) : maxSize);
+    if (fetchSize <= 0) return { records: Buffer.alloc(0), position };
+    let bytes = buf.subarray(found.at, found.at + fetchSize);
+    if (bytes.length < fetchSize && position + bytes.length < this.size) {
+      // The read fell short: a first batch larger than maxSize (minOneBatch), or one far past the index entry.
+      const whole = Buffer.allocUnsafe(Math.min(fetchSize, this.size - position));
+      bytes.copy(whole);
+      const n = await this.#log.readInto(whole, bytes.length, whole.length - bytes.length, position + bytes.length);
+      bytes = whole.subarray(0, bytes.length + n);
+    }
+    bytes = bytes.subarray(0, wholeBatchesLength(bytes));
+    // Do not let a small result pin a read buffer that is mostly skipped bytes.
+    return { records: bytes.length * 2 < buf.length ? Buffer.from(bytes) : bytes, position };
+  }
+
+  /** read() by a header scan from `startingPosition` (a batch boundary at or below the first batch wanted). */
+  async #readFrom(
+    startOffset: number,
+    maxSize: number,
+    maxPosition: number,
+    minOneBatch: boolean,
+    startingPosition: number,
+  ): Promise<{ records: Buffer; position: number } | null> {
+    const start = await this.translateOffset(startOffset, startingPosition);
     if (start === null) return null;
     const adjustedMaxSize = minOneBatch ? Math.max(maxSize, start.size) : maxSize;
     const fetchSize = Math.min(maxPosition - start.position, adjustedMaxSize);
@@ -456,43 +497,45 @@ export class LogSegment {
     let lastIndexEntry = 0;
     let previousLastOffset = -1;
     const interval = this.#config.indexIntervalBytes;
-    const batches = this.#log.batches(
+    const chunks = this.#log.batchChunks(
       0,
       maxMessageSize === undefined ? {} : { maxBatchSize: Math.max(maxMessageSize, RECORD_BATCH_OVERHEAD) },
     );
     try {
-      for await (const batch of batches) {
-        if (batch.magic !== MAGIC_V2) {
-          throw new CorruptRecordError('magic', `batch at ${validBytes} has magic ${batch.magic}`);
+      for await (const chunk of chunks) {
+        for (const batch of chunk) {
+          if (batch.magic !== MAGIC_V2) {
+            throw new CorruptRecordError('magic', `batch at ${validBytes} has magic ${batch.magic}`);
+          }
+          batch.validate();
+          const baseOffset = batch.baseOffset;
+          const lastOffset = batch.lastOffset;
+          // Our appends never write an offset that does not fit the segment (SegmentOffsetOverflowError rolls
+          // first), so one that does not is a damaged base offset, which the CRC does not cover: corruption.
+          if (
+            batch.lastOffsetDelta < 0 ||
+            baseOffset <= previousLastOffset ||
+            !this.#offsetIndex.canAppendOffset(lastOffset)
+          ) {
+            throw new CorruptRecordError(
+              'record',
+              `batch at ${validBytes} has offsets ${baseOffset}..${lastOffset}, after ${previousLastOffset} in a ` +
+                `segment based at ${this.baseOffset}`,
+            );
+          }
+          const maxTimestamp = batch.maxTimestamp;
+          if (validBytes === 0) this.#rollingBasedTimestamp = maxTimestamp;
+          if (maxTimestamp > this.#maxTimestampSoFar) {
+            this.#maxTimestampSoFar = maxTimestamp;
+            this.#offsetOfMaxTimestampSoFar = lastOffset;
+          }
+          if (validBytes - lastIndexEntry > interval) {
+            this.#addIndexEntry(lastOffset, validBytes);
+            lastIndexEntry = validBytes;
+          }
+          validBytes += batch.sizeInBytes;
+          previousLastOffset = lastOffset;
         }
-        batch.validate();
-        const baseOffset = batch.baseOffset;
-        const lastOffset = batch.lastOffset;
-        // Our appends never write an offset that does not fit the segment (SegmentOffsetOverflowError rolls
-        // first), so one that does not is a damaged base offset, which the CRC does not cover: corruption.
-        if (
-          batch.lastOffsetDelta < 0 ||
-          baseOffset <= previousLastOffset ||
-          !this.#offsetIndex.canAppendOffset(lastOffset)
-        ) {
-          throw new CorruptRecordError(
-            'record',
-            `batch at ${validBytes} has offsets ${baseOffset}..${lastOffset}, after ${previousLastOffset} in a ` +
-              `segment based at ${this.baseOffset}`,
-          );
-        }
-        const maxTimestamp = batch.maxTimestamp;
-        if (validBytes === 0) this.#rollingBasedTimestamp = maxTimestamp;
-        if (maxTimestamp > this.#maxTimestampSoFar) {
-          this.#maxTimestampSoFar = maxTimestamp;
-          this.#offsetOfMaxTimestampSoFar = lastOffset;
-        }
-        if (validBytes - lastIndexEntry > interval) {
-          this.#addIndexEntry(lastOffset, validBytes);
-          lastIndexEntry = validBytes;
-        }
-        validBytes += batch.sizeInBytes;
-        previousLastOffset = lastOffset;
       }
     } catch (err) {
       if (!(err instanceof CorruptRecordError)) throw err;
@@ -671,6 +714,26 @@ function appendBatches(records: Buffer): AppendBatch[] {
     position += size;
   }
   return out;
+}
+
+/**
+ * The first v2 batch in `buf` (batch-aligned at 0) whose last offset is ≥ `offset`: its position in `buf` and
+ * size (`at` -1 when not found). `scanned` is how far the walk got: the next batch boundary, from which a file
+ * scan resumes (possibly past the end of `buf`, or of the file when the last batch seen is torn).
+ * Anything the file scan would treat specially (a legacy entry, a bad length, the end of `buf` before the whole
+ * header) ends the walk unfound, so that scan decides.
+ */
+function firstBatchReaching(buf: Buffer, offset: number): { at: number; size: number; scanned: number } {
+  let position = 0;
+  while (buf.length - position >= RECORD_BATCH_OVERHEAD) {
+    const view = new RecordBatchView(buf, position);
+    const length = view.batchLength;
+    if (view.magic !== MAGIC_V2 || length < MIN_BATCH_LENGTH) break;
+    const size = length + LOG_OVERHEAD;
+    if (view.lastOffset >= offset) return { at: position, size, scanned: position };
+    position += size;
+  }
+  return { at: -1, size: 0, scanned: position };
 }
 
 /** Bytes of the leading whole entries in `buf`. */

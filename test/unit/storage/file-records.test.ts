@@ -228,6 +228,48 @@ describe('FileRecords', () => {
     await expect(limited()).rejects.toBeInstanceOf(CorruptRecordError);
   });
 
+  it('hands over the batches of each read together, and every batch before a bad one first', async () => {
+    const log = await create();
+    const batches = Array.from({ length: 50 }, (_, i) => batch(i, 2, 100));
+    const bad = Buffer.from(batch(50));
+    bad.writeInt8(7, 16); // magic 7
+    await log.append([...batches, bad, batch(51)]);
+    const chunks: number[][] = [];
+    const scan = async (): Promise<void> => {
+      for await (const chunk of log.batchChunks()) chunks.push(chunk.map((v) => v.baseOffset));
+    };
+    await expect(scan()).rejects.toBeInstanceOf(CorruptRecordError);
+    expect(chunks).toEqual([batches.map((_, i) => i)]);
+
+    // a batch above maxBatchSize also ends a chunk, and throws only when reached
+    const other = await create('00000000000000000100.log');
+    const big = batch(110, 4, 5000);
+    await other.append([...Array.from({ length: 10 }, (_, i) => batch(100 + i)), big, batch(114)]);
+    const sized: number[][] = [];
+    const limited = async (): Promise<void> => {
+      for await (const chunk of other.batchChunks(0, { maxBatchSize: big.length - 1 })) {
+        sized.push(chunk.map((v) => v.baseOffset));
+      }
+    };
+    await expect(limited()).rejects.toBeInstanceOf(CorruptRecordError);
+    expect(sized).toEqual([Array.from({ length: 10 }, (_, i) => 100 + i)]);
+  });
+
+  it('does not truncate the file when nothing is cut', async () => {
+    let truncations = 0;
+    const log = await create(undefined, {
+      truncate: async (handle, length) => {
+        truncations++;
+        return NODE_FILE_IO.truncate(handle, length);
+      },
+    });
+    await log.append([batch(0), batch(1)]);
+    expect(await log.truncateTo(log.size)).toBe(0);
+    expect(truncations).toBe(0);
+    expect(await log.truncateTo(batch(0).length)).toBe(batch(1).length);
+    expect(truncations).toBe(1);
+  });
+
   it('truncates, flushes, renames and deletes', async () => {
     const log = await create();
     const a = batch(0);

@@ -163,6 +163,36 @@ describe('LogSegment', () => {
     await segment.close();
   });
 
+  it('reads the same far past the index entry, with batches larger than a read, and up to maxPosition', async () => {
+    // A sparse index: the lookup lands at 0 and the target is beyond read()'s first read, so the header scan runs.
+    const segment = await create(0, config({ 'index.interval.bytes': String(64 << 20) }));
+    const small = await appendAll(
+      segment,
+      Array.from({ length: 400 }, (_, i) => batch(i * 5, 5, { valueSize: 200 })),
+    );
+    const positionOf = (n: number): number => small.slice(0, n).reduce((sum, b) => sum + b.length, 0);
+
+    const far = await segment.read(1_801, 10_000);
+    expect(far!.position).toBe(positionOf(360));
+    expect(offsetsIn(far!.records)[0]).toBe(1_800);
+    expect(far!.records).toEqual(Buffer.concat(small.slice(360, 360 + Math.floor(10_000 / small[0]!.length))));
+
+    // the batch found starts at or after maxPosition: nothing, at that batch's position
+    const bounded = await segment.read(50, 1 << 20, positionOf(10));
+    expect(bounded).toEqual({ records: Buffer.alloc(0), position: positionOf(10) });
+    expect(await segment.read(2_000, 1000)).toBeNull();
+    await segment.close();
+
+    // minOneBatch returns a first batch larger than maxSize plus the search margin whole, and nothing after it
+    const indexed = await create(5_000);
+    const big = await appendAll(indexed, [batch(5_000, 5), batch(5_005, 2, { valueSize: 100_000 }), batch(5_007, 1)]);
+    const whole = await indexed.read(5_006, 10, indexed.size, true);
+    expect(whole).toEqual({ records: big[1], position: big[0]!.length });
+    expect((await indexed.read(5_006, 10))!.records.length).toBe(0);
+    expect((await indexed.read(5_006, 1 << 20))!.records).toEqual(Buffer.concat(big.slice(1)));
+    await indexed.close();
+  });
+
   it('adds index entries at batch boundaries every index.interval.bytes, never for the first batch', async () => {
     const segment = await create(1000, config({ 'index.interval.bytes': '500' }));
     const batches = await appendAll(segment, hundredRecords(1000));
