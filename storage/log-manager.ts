@@ -14,7 +14,7 @@ import { type Clock, SystemClock } from './clock.js';
 import { FileHandleCache } from './file-handle-cache.js';
 import type { Log } from './log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, logConfigFrom } from './log-config.js';
-import { loadLog } from './log-loader.js';
+import { loadLog, type LoadLogOptions } from './log-loader.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -157,16 +157,7 @@ export class LogManager {
     this.#checkRunning();
     const key = topicPartitionKey(topic, partition);
     const logDir = this.#leastLoadedDir();
-    const log = await loadLog({
-      dir: join(logDir, key),
-      config: this.configFor(topic),
-      clock: this.#clock,
-      handles: this.#handles,
-      logger: this.#logger,
-      recoveryPoint: 0,
-      logStartOffset: 0,
-      hadCleanShutdown: true,
-    });
+    const log = await this.#loadPartition(logDir, key, { recoveryPoint: 0, logStartOffset: 0, hadCleanShutdown: true });
     this.#add(key, log, logDir);
     this.#logger.info({ tp: key, logDir }, 'created log');
     return log;
@@ -271,13 +262,7 @@ export class LogManager {
     }
     const started = this.#clock.nowMs();
     await forEachLimited(partitions, this.options.loadConcurrency ?? 16, async (key) => {
-      const { topic } = parseTopicPartitionKey(key)!;
-      const log = await loadLog({
-        dir: join(logDir, key),
-        config: this.configFor(topic),
-        clock: this.#clock,
-        handles: this.#handles,
-        logger: this.#logger,
+      const log = await this.#loadPartition(logDir, key, {
         recoveryPoint: recoveryPoints.get(key) ?? 0,
         logStartOffset: startOffsets.get(key) ?? 0,
         hadCleanShutdown,
@@ -290,6 +275,22 @@ export class LogManager {
       { logDir, partitions: partitions.length, hadCleanShutdown, ms: this.#clock.nowMs() - started },
       'loaded log directory',
     );
+  }
+
+  /** Opens (or creates) one partition directory with its topic's config. */
+  #loadPartition(
+    logDir: string,
+    key: string,
+    state: Pick<LoadLogOptions, 'recoveryPoint' | 'logStartOffset' | 'hadCleanShutdown'>,
+  ): Promise<Log> {
+    return loadLog({
+      ...state,
+      dir: join(logDir, key),
+      config: this.configFor(parseTopicPartitionKey(key)!.topic),
+      clock: this.#clock,
+      handles: this.#handles,
+      logger: this.#logger,
+    });
   }
 
   #leastLoadedDir(): string {
