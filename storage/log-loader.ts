@@ -1,8 +1,9 @@
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BatchHeader, LOG_OVERHEAD } from '../protocol/records/index.js';
 import type { Clock } from './clock.js';
+import { CorruptRecordError } from './errors.js';
 import type { FileHandleCache } from './file-handle-cache.js';
+import { FileRecords } from './file-records.js';
 import { Log } from './log.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
@@ -48,7 +49,7 @@ export async function loadLog(options: LoadLogOptions): Promise<Log> {
   const { dir, config, clock, handles } = options;
   const logger = options.logger.child({ dir });
   await mkdir(dir, { recursive: true });
-  const bases = await resolveLeftovers(dir, logger);
+  const bases = await resolveLeftovers(dir, logger, handles);
 
   const segments = new LogSegments();
   for (const base of bases) segments.add(await LogSegment.open(dir, base, config, clock, handles));
@@ -78,7 +79,7 @@ export async function loadLog(options: LoadLogOptions): Promise<Log> {
 }
 
 /** Removes or completes interrupted work; returns the base offsets of the segments to open, ascending. */
-async function resolveLeftovers(dir: string, logger: StorageLogger): Promise<number[]> {
+async function resolveLeftovers(dir: string, logger: StorageLogger, handles: FileHandleCache): Promise<number[]> {
   const names = await readdir(dir);
   const logs = new Set<number>();
   const swaps: number[] = [];
@@ -102,7 +103,7 @@ async function resolveLeftovers(dir: string, logger: StorageLogger): Promise<num
   }
   for (const base of swaps.sort((a, b) => a - b)) {
     const swapFile = join(dir, segmentFileName(base, LOG_FILE_SUFFIX + SWAP_FILE_SUFFIX));
-    const end = await nextOffsetOfFile(swapFile, base);
+    const end = await nextOffsetOfFile(swapFile, base, handles);
     for (const replaced of [...logs].filter((b) => b >= base && b < end)) {
       await removeSegmentFiles(dir, replaced);
       logs.delete(replaced);
@@ -165,27 +166,22 @@ async function recoverAfterCrash(segments: LogSegments, recoveryPoint: number, l
   }
 }
 
-/** The offset after the last whole batch of a log file, reading batch headers only. */
-async function nextOffsetOfFile(path: string, baseOffset: number): Promise<number> {
-  const file = await open(path, 'r');
+/**
+ * The offset after the last whole batch of a `.log.swap` file, from batch headers only. The swap was complete when
+ * it was committed, so a torn or corrupt tail can only mean later damage: the scan stops there (recovery of the
+ * renamed segment then truncates it).
+ */
+async function nextOffsetOfFile(path: string, baseOffset: number, handles: FileHandleCache): Promise<number> {
+  const file = await FileRecords.open(path, handles);
+  let next = baseOffset;
   try {
-    const size = (await file.stat()).size;
-    const header = Buffer.alloc(BatchHeader.LAST_OFFSET_DELTA + 4);
-    let position = 0;
-    let next = baseOffset;
-    while (position + header.length <= size) {
-      const { bytesRead } = await file.read(header, 0, header.length, position);
-      if (bytesRead < header.length) break;
-      const length = header.readInt32BE(BatchHeader.LENGTH);
-      if (length <= 0 || position + LOG_OVERHEAD + length > size) break;
-      next =
-        Number(header.readBigInt64BE(BatchHeader.BASE_OFFSET)) + header.readInt32BE(BatchHeader.LAST_OFFSET_DELTA) + 1;
-      position += LOG_OVERHEAD + length;
-    }
-    return next;
+    for await (const header of file.batchHeaders()) next = header.lastOffset + 1;
+  } catch (err) {
+    if (!(err instanceof CorruptRecordError)) throw err;
   } finally {
     await file.close();
   }
+  return next;
 }
 
 async function removeIndexFiles(dir: string, base: number): Promise<void> {
