@@ -1,17 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open, rename, stat, unlink } from 'node:fs/promises';
-import {
-  BatchAttributes,
-  CorruptRecordError,
-  HEADER_SIZE_UP_TO_MAGIC,
-  LOG_OVERHEAD,
-  MAGIC_V2,
-  MIN_BATCH_LENGTH,
-  NO_TIMESTAMP,
-  RECORD_BATCH_OVERHEAD,
-  RecordBatchView,
-} from '../protocol/records/index.js';
+import type { RecordBatchView } from '../protocol/records/index.js';
+import { BatchAttributes, CorruptRecordError, MAGIC_V2, NO_TIMESTAMP } from '../protocol/records/index.js';
 import { storageIoError } from './errors.js';
+import { ChunkReader } from './chunk-reader.js';
 import type { FileHandleCache } from './file-handle-cache.js';
 
 /**
@@ -73,8 +65,6 @@ export interface FileRecordsOptions {
   io?: Partial<FileRecordsIo>;
 }
 
-/** Smallest legal entry of any format: a v0 message with null key and value. */
-const MIN_LEGACY_ENTRY_LENGTH = 14;
 /** Header scans start with small reads (an index lookup lands near its target) and grow for long scans. */
 const MIN_SCAN_CHUNK = 8 * 1024;
 const MAX_SCAN_CHUNK = 64 * 1024;
@@ -164,19 +154,27 @@ export class FileRecords {
   /**
    * Appends `data` at the end with positional writes, retrying short writes. On failure the file is truncated
    * back to its previous size and a StorageIoError is thrown (cause: the Node error). Returns the bytes written.
+   * `verify`, when given, runs while the first write is in flight (a CRC check costs as much as the write, and
+   * the two overlap); if it throws, the write is cut off again and its error is thrown. The bytes were never
+   * part of the file's valid size, so no reader saw them, and a crash in between leaves a tail that recovery
+   * rejects by its CRC.
    */
-  async append(data: Buffer | readonly Buffer[]): Promise<number> {
+  async append(data: Buffer | readonly Buffer[], verify?: () => void): Promise<number> {
     this.#checkOpen();
     const buffers = Buffer.isBuffer(data) ? [data] : data.filter((b) => b.length > 0);
     let total = 0;
     for (const b of buffers) total += b.length;
-    if (total === 0) return 0;
+    if (total === 0) {
+      verify?.();
+      return 0;
+    }
     if (this.#appending) throw new Error(`concurrent append to ${this.#path}: appends must be serialized`);
     if (this.#size + total > INT32_MAX) {
       throw new RangeError(`append of ${total} bytes would grow ${this.#path} beyond the 2 GiB segment limit`);
     }
     this.#appending = true;
     const start = this.#size;
+    let rejected: { reason: unknown } | undefined;
     try {
       if (!this.#pinned) await this.pin();
       await this.#handles.use(this.#path, async (handle) => {
@@ -185,7 +183,16 @@ export class FileRecords {
           let written = 0;
           let pending = buffers;
           while (written < total) {
-            const n = await this.#io.writev(handle, pending, start + written);
+            const write = this.#io.writev(handle, pending, start + written);
+            if (written === 0 && verify !== undefined) {
+              try {
+                verify();
+              } catch (reason) {
+                rejected = { reason };
+              }
+            }
+            const n = await write;
+            if (rejected !== undefined) throw rejected.reason;
             if (!(n > 0)) throw new Error(`write made no progress at position ${start + written}`);
             written += n;
             if (written < total) pending = dropBytes(pending, n);
@@ -204,6 +211,7 @@ export class FileRecords {
         }
       });
     } catch (err) {
+      if (rejected !== undefined && err === rejected.reason) throw err;
       throw storageIoError(`cannot append ${total} bytes to ${this.#path} at position ${start}`, err);
     } finally {
       this.#appending = false;
@@ -256,7 +264,10 @@ export class FileRecords {
    * format's minimum, or an unknown magic, throws CorruptRecordError.
    */
   async *batchHeaders(startPosition = 0, endPosition = this.#size): AsyncGenerator<FileBatchHeader, void, undefined> {
-    const reader = new ChunkReader(this, Math.min(endPosition, this.#size), MIN_SCAN_CHUNK, MAX_SCAN_CHUNK);
+    const reader = new ChunkReader(this, Math.min(endPosition, this.#size), {
+      initialChunk: MIN_SCAN_CHUNK,
+      maxChunk: MAX_SCAN_CHUNK,
+    });
     let position = startPosition;
     for (;;) {
       const view = await reader.header(position);
@@ -290,7 +301,11 @@ export class FileRecords {
   ): AsyncGenerator<RecordBatchView[], void, undefined> {
     const end = Math.min(options.endPosition ?? this.#size, this.#size);
     const maxBatchSize = options.maxBatchSize ?? Infinity;
-    const reader = new ChunkReader(this, end, BATCH_SCAN_CHUNK, BATCH_SCAN_CHUNK);
+    const reader = new ChunkReader(this, end, {
+      initialChunk: BATCH_SCAN_CHUNK,
+      maxChunk: BATCH_SCAN_CHUNK,
+      readAhead: true,
+    });
     let position = startPosition;
     for (;;) {
       const header = await reader.header(position);
@@ -499,85 +514,4 @@ function headerOf(view: RecordBatchView, position: number): FileBatchHeader {
     isTransactional: false,
     isControl: false,
   };
-}
-
-/**
- * Sequential reader over a FileRecords for scans: keeps one buffer of file bytes and refills it only when the
- * next header or batch is not inside it.
- */
-class ChunkReader {
-  #buf: Buffer;
-  #start = 0;
-  #length = 0;
-  #chunk: number;
-
-  constructor(
-    private readonly records: FileRecords,
-    private readonly end: number,
-    initialChunk: number,
-    private readonly maxChunk: number,
-  ) {
-    this.#chunk = initialChunk;
-    this.#buf = Buffer.allocUnsafe(0);
-  }
-
-  /**
-   * A view of the entry header at `position` with at least its fixed header in the buffer, or null at the end
-   * (fewer bytes left than a header, or an entry that runs past the end: a torn tail).
-   */
-  async header(position: number): Promise<RecordBatchView | null> {
-    const remaining = this.end - position;
-    if (remaining < HEADER_SIZE_UP_TO_MAGIC) return null;
-    if (!(await this.#ensure(position, Math.min(RECORD_BATCH_OVERHEAD, remaining)))) return null;
-    const view = new RecordBatchView(this.#buf, position - this.#start);
-    const length = view.batchLength;
-    const magic = view.magic;
-    if (magic > MAGIC_V2 || magic < 0) {
-      throw new CorruptRecordError('magic', `entry at ${position} has magic ${magic}`);
-    }
-    const minLength = magic === MAGIC_V2 ? MIN_BATCH_LENGTH : MIN_LEGACY_ENTRY_LENGTH;
-    if (length < minLength) {
-      throw new CorruptRecordError('length', `entry at ${position} has length ${length}, below the minimum`);
-    }
-    if (length + LOG_OVERHEAD > remaining) return null;
-    // A v2 header needs 61 bytes; a legal v2 batch is at least that long, so this only re-reads at a chunk edge.
-    const need = Math.min(magic === MAGIC_V2 ? RECORD_BATCH_OVERHEAD : 26, length + LOG_OVERHEAD);
-    if (!(await this.#ensure(position, need))) return null;
-    return new RecordBatchView(this.#buf, position - this.#start);
-  }
-
-  /** A view of the whole entry at `position` (its header already checked), or null on a short read. */
-  async whole(position: number, size: number): Promise<RecordBatchView | null> {
-    if (!(await this.#ensure(position, size))) return null;
-    return new RecordBatchView(this.#buf.subarray(0, position - this.#start + size), position - this.#start);
-  }
-
-  /**
-   * A view of the whole v2 batch at `position` if it is already in the buffer, within `end` and at most
-   * `maxSize` bytes; null otherwise, including for anything header() would reject or stop at (it decides those).
-   */
-  bufferedBatch(position: number, maxSize: number): RecordBatchView | null {
-    const offset = position - this.#start;
-    const available = Math.min(this.#length - offset, this.end - position);
-    if (offset < 0 || available < RECORD_BATCH_OVERHEAD) return null;
-    const view = new RecordBatchView(this.#buf, offset);
-    const length = view.batchLength;
-    if (view.magic !== MAGIC_V2 || length < MIN_BATCH_LENGTH) return null;
-    const size = length + LOG_OVERHEAD;
-    if (size > available || size > maxSize) return null;
-    return new RecordBatchView(this.#buf.subarray(0, offset + size), offset);
-  }
-
-  /** Makes file[position, position + need) available in the buffer; false if the file ended first. */
-  async #ensure(position: number, need: number): Promise<boolean> {
-    if (position >= this.#start && position + need <= this.#start + this.#length) return true;
-    const length = Math.min(Math.max(need, this.#chunk), this.end - position);
-    if (length < need) return false;
-    if (this.#buf.length < length) this.#buf = Buffer.allocUnsafe(Math.max(length, this.#chunk));
-    const n = await this.records.readInto(this.#buf, 0, length, position);
-    this.#start = position;
-    this.#length = n;
-    this.#chunk = Math.min(this.#chunk * 2, this.maxChunk);
-    return n >= need;
-  }
 }

@@ -43,7 +43,8 @@ export interface LoadLogOptions {
  *    one every segment from the one holding the recovery point onwards is rescanned: a torn or corrupt tail is
  *    truncated at the last valid batch, later segments are discarded, and the indexes are rebuilt;
  * 3. the log end offset is read from the last segment, the log start offset is the checkpointed one or the
- *    first segment's base offset, whichever is larger.
+ *    first segment's base offset, whichever is larger; the recovery point is the log end after a clean shutdown
+ *    and otherwise stays where the checkpoint put it (at most the log end).
  */
 export async function loadLog(options: LoadLogOptions): Promise<Log> {
   const { dir, config, clock, handles } = options;
@@ -74,7 +75,9 @@ export async function loadLog(options: LoadLogOptions): Promise<Log> {
     segments,
     logStartOffset,
     logEndOffset,
-    recoveryPoint: logEndOffset,
+    // After a crash the rescanned segments were not fsynced: they stay above the recovery point until a flush
+    // (Kafka's rule), so another crash rescans them.
+    recoveryPoint: options.hadCleanShutdown ? logEndOffset : Math.min(options.recoveryPoint, logEndOffset),
   });
 }
 
@@ -132,6 +135,8 @@ async function recoverIfIndexBad(segment: LogSegment, logger: StorageLogger): Pr
   if (reason === undefined) return;
   logger.warn({ baseOffset: segment.baseOffset, reason }, 'rebuilding segment indexes');
   const truncated = await segment.recover();
+  // below the recovery point a crash would not recover this segment again, so its new indexes must be durable
+  await segment.flush();
   // As in Kafka, the log is not cut further here: this segment was trusted, and only its indexes were suspect.
   if (truncated > 0) logTruncation(logger, segment, truncated);
 }

@@ -35,6 +35,12 @@ export interface LogReadOptions {
   maxOffset?: number;
   /** Return the first batch whole even when it is larger than maxBytes (KIP-74). Default true. */
   minOneBatch?: boolean;
+  /**
+   * Space the read may fill: `records` is then usually a view of it, valid until the caller reuses the buffer
+   * (a fetch path with buffers of its own saves allocating fresh memory per read). When the bytes do not fit,
+   * the read allocates as without it. Reads look a little ahead of maxBytes: maxBytes + 64 KiB is enough.
+   */
+  buffer?: Buffer;
 }
 
 export interface LogReadResult {
@@ -177,13 +183,12 @@ export class Log {
    * Append complete v2 record batches. The bytes are validated (magic, length, CRC), offsets and the leader
    * epoch are written into them in place, and they are written to the active segment as they are. A batch over
    * max.message.bytes, a corrupt batch or (on a compacted topic) a record without a key fails the whole append and
-   * writes nothing.
+   * writes nothing that stays or that a reader sees.
    */
   append(records: Buffer, options: LogAppendOptions = {}): Promise<LogAppendInfo> {
     let views: RecordBatchView[];
     try {
-      // stateless checks (CRC above all) run before queueing, so they overlap the previous append's write
-      views = this.#validate(records);
+      views = this.#checkHeaders(records);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -196,9 +201,16 @@ export class Log {
     { leaderEpoch = -1, origin = 'client' }: LogAppendOptions,
   ): Promise<LogAppendInfo> {
     this.#checkOpen();
-    if (this.#config.compact) await requireKeys(views);
     const now = this.#clock.nowMs();
     const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime' ? now : -1;
+    const checkCrcs = (): void => {
+      for (const view of views) view.validate();
+    };
+    // The CRCs are checked while the bytes are being written (the write is undone if one fails), unless the bytes
+    // must be trusted first: LogAppendTime rewrites the CRC, and key checks decode the records.
+    const checkFirst = logAppendTime >= 0 || this.#config.compact;
+    if (checkFirst) checkCrcs();
+    if (this.#config.compact) await requireKeys(views);
     let next = this.#logEndOffset;
     let maxTimestamp = -1;
     let offsetOfMaxTimestamp = -1;
@@ -224,7 +236,7 @@ export class Log {
     const firstOffset = origin === 'client' ? this.#logEndOffset : views[0]!.baseOffset;
     const lastOffset = next - 1;
     const segment = await this.#maybeRoll(records.length, maxTimestamp, firstOffset, lastOffset);
-    await segment.append(lastOffset, maxTimestamp, offsetOfMaxTimestamp, records);
+    await segment.append(lastOffset, maxTimestamp, offsetOfMaxTimestamp, records, checkFirst ? undefined : checkCrcs);
     this.#logEndOffset = next;
     this.#logEndPosition = segment.size;
     this.#unflushedRecords += recordCount;
@@ -242,8 +254,8 @@ export class Log {
     };
   }
 
-  /** Header checks for every batch: the bytes must be whole v2 batches with valid CRCs, none too large. */
-  #validate(records: Buffer): RecordBatchView[] {
+  /** Checks every batch's header: the bytes must be whole v2 batches, none too large. The CRCs come later. */
+  #checkHeaders(records: Buffer): RecordBatchView[] {
     const views: RecordBatchView[] = [];
     let end = 0;
     for (const view of batchViews(records)) {
@@ -251,7 +263,6 @@ export class Log {
       if (view.sizeInBytes > this.#config.maxMessageBytes) {
         throw new RecordBatchTooLargeError(view.sizeInBytes, this.#config.maxMessageBytes);
       }
-      view.validate();
       views.push(view);
       end = view.position + view.sizeInBytes;
     }
@@ -319,7 +330,10 @@ export class Log {
    * Whole batches from `fetchOffset` on, up to maxBytes (the first batch whole if minOneBatch) and below
    * maxOffset. The first batch may start before fetchOffset; clients skip the records they did not ask for.
    */
-  async read(fetchOffset: number, { maxBytes, maxOffset, minOneBatch = true }: LogReadOptions): Promise<LogReadResult> {
+  async read(
+    fetchOffset: number,
+    { maxBytes, maxOffset, minOneBatch = true, buffer }: LogReadOptions,
+  ): Promise<LogReadResult> {
     const logEndOffset = this.#logEndOffset;
     const logEndPosition = this.#logEndPosition;
     const logStartOffset = this.#logStartOffset;
@@ -340,7 +354,7 @@ export class Log {
           : limit >= logEndOffset
             ? Math.min(segment.size, logEndPosition)
             : await maxPositionFor(segment, limit);
-      const result = await segment.read(fetchOffset, maxBytes, maxPosition, minOneBatch);
+      const result = await segment.read(fetchOffset, maxBytes, maxPosition, minOneBatch, buffer);
       if (result !== null && result.records.length > 0) return { ...empty, records: result.records };
       // nothing at or after fetchOffset in this segment (compaction can leave gaps): try the next one
       segment = next;

@@ -301,13 +301,15 @@ export class LogSegment {
    * Throws SegmentOffsetOverflowError (before writing) if an offset does not fit relative to baseOffset, and
    * StorageIoError if a write fails, the log's or the indexes' write-behind (nothing of the append is written or
    * visible then). `largestTimestamp` becomes the segment.ms base on the first append; the max timestamp is
-   * tracked per batch from the headers (the arguments can only raise it).
+   * tracked per batch from the headers (the arguments can only raise it). `verify` runs while the bytes are
+   * being written (FileRecords.append); if it throws, nothing of the append stays.
    */
   async append(
     largestOffset: number,
     largestTimestamp: number,
     offsetOfLargestTimestamp: number,
     records: Buffer,
+    verify?: () => void,
   ): Promise<void> {
     if (records.length === 0) return;
     this.#ensureOffsetInRange(largestOffset);
@@ -319,7 +321,7 @@ export class LogSegment {
     if (this.#offsetIndex.pendingBytes >= INDEX_WRITE_BEHIND_BYTES) await this.#offsetIndex.writePending();
     if (this.#timeIndex.pendingBytes >= INDEX_WRITE_BEHIND_BYTES) await this.#timeIndex.writePending();
     let position = this.#log.size;
-    await this.#log.append(records);
+    await this.#log.append(records, verify);
     if (position === 0) this.#rollingBasedTimestamp = largestTimestamp;
     for (const batch of batches) {
       if (batch.maxTimestamp > this.#maxTimestampSoFar) {
@@ -344,13 +346,15 @@ export class LogSegment {
    * Whole batches from the batch holding `startOffset` (which may start before it: clients skip), at most
    * `maxSize` bytes and not past `maxPosition`; with `minOneBatch` the first batch is returned whole even if it
    * is larger than maxSize. Null when no batch in this segment reaches startOffset. `position` is the file
-   * position of the first batch.
+   * position of the first batch. With `scratch`, the file is read into it and the records are a view of it
+   * when they fit (see LogReadOptions.buffer).
    */
   async read(
     startOffset: number,
     maxSize: number,
     maxPosition: number = this.size,
     minOneBatch = false,
+    scratch?: Buffer,
   ): Promise<{ records: Buffer; position: number } | null> {
     if (maxSize < 0) throw new RangeError(`invalid max size ${maxSize} for a read from ${this.logFile}`);
     // One read from the index entry below startOffset covers, in the common case, both the search for the first
@@ -358,7 +362,10 @@ export class LogSegment {
     // returned; the header scan is the fallback when the first batch is not within it.
     const indexPosition = this.#offsetIndex.lookup(startOffset).position;
     const wanted = Math.max(0, Math.min(maxPosition - indexPosition, maxSize));
-    const buf = await this.#log.read(indexPosition, wanted + READ_SEARCH_MARGIN);
+    const buf =
+      scratch === undefined
+        ? await this.#log.read(indexPosition, wanted + READ_SEARCH_MARGIN)
+        : await this.#readInto(scratch, indexPosition, wanted + READ_SEARCH_MARGIN);
     const found = firstBatchReaching(buf, startOffset);
     if (found.at < 0) {
       return this.#readFrom(startOffset, maxSize, maxPosition, minOneBatch, indexPosition + found.scanned);
@@ -375,8 +382,16 @@ export class LogSegment {
       bytes = whole.subarray(0, bytes.length + n);
     }
     bytes = bytes.subarray(0, wholeBatchesLength(bytes));
-    // Do not let a small result pin a read buffer that is mostly skipped bytes.
-    return { records: bytes.length * 2 < buf.length ? Buffer.from(bytes) : bytes, position };
+    // Do not let a small result pin a read buffer that is mostly skipped bytes (a scratch buffer is the caller's).
+    const pinsWaste = scratch === undefined && bytes.length * 2 < buf.length;
+    return { records: pinsWaste ? Buffer.from(bytes) : bytes, position };
+  }
+
+  /** Up to `size` bytes from `position` into the start of `scratch`, never past the valid end; a view of them. */
+  async #readInto(scratch: Buffer, position: number, size: number): Promise<Buffer> {
+    const length = Math.min(size, scratch.length, this.size - position);
+    if (length <= 0) return scratch.subarray(0, 0);
+    return scratch.subarray(0, await this.#log.readInto(scratch, 0, length, position));
   }
 
   /** read() by a header scan from `startingPosition` (a batch boundary at or below the first batch wanted). */
@@ -483,7 +498,8 @@ export class LogSegment {
   /**
    * Rebuilds both indexes by scanning the whole .log, validating every batch: magic 2, a sane length (at most
    * `maxMessageSize` when given), the CRC, offsets within this segment and increasing. The file is truncated at
-   * the first invalid or torn batch, the indexes written and everything fsynced. Returns the bytes truncated.
+   * the first invalid or torn batch and the indexes written, not fsynced (as in Kafka: the caller decides; a
+   * segment above the recovery point is simply recovered again after another crash). Returns the bytes truncated.
    * A batch whose offsets do not fit the segment's int32 relative offsets counts as invalid: Kafka splits such
    * segments, which only its legacy formats could write, and this scan accepts magic 2 only.
    */
@@ -545,9 +561,8 @@ export class LogSegment {
     this.#timeIndex.maybeAppend(this.#maxTimestampSoFar, this.#offsetOfMaxTimestampSoFar, true);
     this.#bytesSinceLastIndexEntry = validBytes - lastIndexEntry;
     if (validBytes === 0) this.#createdMs = this.#clock.nowMs();
-    await this.#log.flush();
-    await this.#offsetIndex.flush();
-    await this.#timeIndex.flush();
+    await this.#offsetIndex.writePending();
+    await this.#timeIndex.writePending();
     this.#indexNeedsRebuild = false;
     return truncated;
   }

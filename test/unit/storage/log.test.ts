@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchViews, decodeBatch, type Record } from '../../../protocol/records/index.js';
@@ -96,6 +96,46 @@ describe('Log', () => {
       expect(log.logEndOffset).toBe(0);
       expect(log.size).toBe(0);
       expect((await log.append(batchOf(['ok']))).firstOffset).toBe(0);
+      await log.close();
+    });
+  });
+
+  it('reads into a caller buffer when the bytes fit, and allocates when they do not', async () => {
+    await withTempDir(async (root) => {
+      const log = await openLog(join(root, 't-0'), { 'segment.bytes': '20000', 'index.interval.bytes': '500' });
+      for (let i = 0; i < 60; i++) await log.append(batchOf(values(1 + (i % 7), `b${i}-`.padEnd(100, 'x'))));
+      for (const size of [64, 3000, 70_000]) {
+        const scratch = Buffer.alloc(size);
+        for (let offset = 0; offset < log.logEndOffset; offset += 5) {
+          for (const maxBytes of [1, 900, 5000]) {
+            const plain = await log.read(offset, { maxBytes });
+            const viaBuffer = await log.read(offset, { maxBytes, buffer: scratch });
+            expect(viaBuffer.records).toEqual(plain.records);
+            const inScratch = viaBuffer.records.buffer === scratch.buffer;
+            // a buffer of maxBytes + 64 KiB always holds the records
+            if (size >= maxBytes + 65536) expect(inScratch).toBe(true);
+            if (inScratch) scratch.fill(0); // the next read must not depend on what this one left there
+          }
+        }
+      }
+      await log.close();
+    });
+  });
+
+  it('undoes the write of an append whose CRC check fails while it is being written', async () => {
+    await withTempDir(async (root) => {
+      const log = await openLog(join(root, 't-0'));
+      await log.append(batchOf(['a']));
+      const sizeBefore = log.size;
+      const corrupt = batchOf(['c'.repeat(5000)]);
+      corrupt[corrupt.length - 1] = corrupt.at(-1)! ^ 0xff;
+      await expect(log.append(Buffer.concat([batchOf(['b']), corrupt]))).rejects.toBeInstanceOf(CorruptRecordError);
+      expect(log.logEndOffset).toBe(1);
+      expect(log.size).toBe(sizeBefore);
+      expect((await stat(log.segments[0]!.logFile)).size).toBe(sizeBefore);
+      expect((await readAll(log)).map((r) => r.value?.toString())).toEqual(['a']);
+      expect((await log.append(batchOf(['d']))).firstOffset).toBe(1);
+      expect((await readAll(log)).map((r) => r.value?.toString())).toEqual(['a', 'd']);
       await log.close();
     });
   });
