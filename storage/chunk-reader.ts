@@ -11,6 +11,23 @@ import {
 /** Smallest legal entry of any format: a v0 message with null key and value. */
 const MIN_LEGACY_ENTRY_LENGTH = 14;
 
+/**
+ * Read-ahead buffers kept between scans: a recovery scans segment after segment, and fresh memory costs a page
+ * fault per 4 KiB. Two per scan; a few scans' worth are kept.
+ */
+const spareScanBuffers: Buffer[] = [];
+const MAX_SPARE_SCAN_BUFFERS = 4;
+
+function takeScanBuffer(size: number): Buffer {
+  const i = spareScanBuffers.findIndex((b) => b.length === size);
+  return i >= 0 ? spareScanBuffers.splice(i, 1)[0]! : Buffer.allocUnsafeSlow(size);
+}
+
+function giveBackScanBuffer(buf: Buffer | null, size: number): void {
+  if (buf === null || buf.length !== size || spareScanBuffers.length >= MAX_SPARE_SCAN_BUFFERS) return;
+  if (!spareScanBuffers.includes(buf)) spareScanBuffers.push(buf);
+}
+
 /** What a ChunkReader reads from: a FileRecords. */
 export interface ChunkSource {
   /** Reads file[position, position + length) into buffer[offset...]; the bytes read (short only at the end). */
@@ -45,7 +62,8 @@ interface AheadRead {
  * stay valid until the next call that moves the reader (as before: callers copy what they keep).
  *
  * Concurrency: one caller at a time (a scan awaits each call). A read ahead that is never used is abandoned;
- * its failure is ignored, since nothing asked for those bytes.
+ * its failure is ignored, since nothing asked for those bytes. release() ends the scan: read-ahead buffers go
+ * back to a shared spare list (after any read into them has settled), so no view may be kept past it.
  */
 export class ChunkReader {
   #backing: Buffer = Buffer.allocUnsafe(0);
@@ -132,7 +150,8 @@ export class ChunkReader {
     const more = position + length < this.end;
     const headroom = more ? this.#headroom : 0;
     if (this.#backing.length < headroom + length) {
-      this.#backing = Buffer.allocUnsafe(headroom + (more ? Math.max(length, this.#chunk) : length));
+      const size = headroom + (more ? Math.max(length, this.#chunk) : length);
+      this.#backing = size === this.#scanBufferSize ? takeScanBuffer(size) : Buffer.allocUnsafe(size);
     }
     const n = await this.source.readInto(this.#backing, headroom, length, position);
     this.#buf = this.#backing.subarray(headroom, headroom + n);
@@ -141,6 +160,28 @@ export class ChunkReader {
     this.#chunk = Math.min(this.#chunk * 2, this.#maxChunk);
     this.#readAhead();
     return n >= need;
+  }
+
+  /** Ends the scan: read-ahead buffers go back to the spare list. Views handed out are invalid from here. */
+  release(): void {
+    const size = this.#scanBufferSize;
+    if (size === 0) return;
+    giveBackScanBuffer(this.#backing, size);
+    giveBackScanBuffer(this.#spare, size);
+    const ahead = this.#ahead;
+    if (ahead !== null)
+      void ahead.read.then(
+        () => giveBackScanBuffer(ahead.backing, size),
+        () => undefined,
+      );
+    this.#backing = this.#buf = Buffer.allocUnsafe(0);
+    this.#start = this.#length = 0;
+    this.#spare = this.#ahead = null;
+  }
+
+  /** The size of a read-ahead buffer (headroom + a chunk); 0 without read-ahead. */
+  get #scanBufferSize(): number {
+    return this.#headroom === 0 ? 0 : this.#headroom + this.#maxChunk;
   }
 
   #holds(position: number, need: number): boolean {
@@ -178,7 +219,7 @@ export class ChunkReader {
     const backing =
       this.#spare !== null && this.#spare.length >= this.#headroom + length
         ? this.#spare
-        : Buffer.allocUnsafe(this.#headroom + this.#maxChunk);
+        : takeScanBuffer(this.#scanBufferSize);
     this.#spare = null;
     const read = this.source.readInto(backing, this.#headroom, length, start);
     read.catch(() => undefined); // abandoned reads; a read that is used rethrows when awaited

@@ -292,7 +292,7 @@ export class FileRecords {
   /**
    * batches(), a read buffer's worth at a time: each array holds the consecutive whole batches that were read
    * together (at least one), so a scan awaits once per read rather than once per batch. The views are valid only
-   * until the next iteration. A batch that would stop the scan or throw is always handed over first in its own
+   * until the next iteration (or the end of the loop: the read buffers are reused by later scans). A batch that would stop the scan or throw is always handed over first in its own
    * iteration, so every batch before it has been seen when the error is thrown.
    */
   async *batchChunks(
@@ -307,24 +307,31 @@ export class FileRecords {
       readAhead: true,
     });
     let position = startPosition;
-    for (;;) {
-      const header = await reader.header(position);
-      if (header === null) return;
-      const size = header.sizeInBytes;
-      if (size > maxBatchSize) {
-        throw new CorruptRecordError('length', `batch at ${position} is ${size} bytes, above ${options.maxBatchSize}`);
-      }
-      const view = await reader.whole(position, size);
-      if (view === null) return;
-      const chunk = [view];
-      position += size;
+    try {
       for (;;) {
-        const next = reader.bufferedBatch(position, maxBatchSize);
-        if (next === null) break;
-        chunk.push(next);
-        position += next.sizeInBytes;
+        const header = await reader.header(position);
+        if (header === null) return;
+        const size = header.sizeInBytes;
+        if (size > maxBatchSize) {
+          throw new CorruptRecordError(
+            'length',
+            `batch at ${position} is ${size} bytes, above ${options.maxBatchSize}`,
+          );
+        }
+        const view = await reader.whole(position, size);
+        if (view === null) return;
+        const chunk = [view];
+        position += size;
+        for (;;) {
+          const next = reader.bufferedBatch(position, maxBatchSize);
+          if (next === null) break;
+          chunk.push(next);
+          position += next.sizeInBytes;
+        }
+        yield chunk;
       }
-      yield chunk;
+    } finally {
+      reader.release();
     }
   }
 

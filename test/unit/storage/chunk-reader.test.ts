@@ -7,11 +7,14 @@ import { batchOf } from '../../helpers/storage.js';
 class MemorySource implements ChunkSource {
   reads = 0;
   failFrom = Infinity;
+  /** Reads after the first wait for this before copying (they land when the test says so). */
+  gate: Promise<void> | null = null;
   constructor(readonly bytes: Buffer) {}
 
   async readInto(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     this.reads++;
-    await Promise.resolve();
+    const gated = this.gate !== null && this.reads > 1;
+    await (gated ? this.gate : Promise.resolve());
     if (position >= this.failFrom) throw new Error(`read at ${position} failed`);
     return this.bytes.copy(buffer, offset, position, Math.min(position + length, this.bytes.length));
   }
@@ -96,5 +99,28 @@ describe('ChunkReader', () => {
     expect(await reader.header(0)).not.toBeNull();
     await new Promise((resolve) => setImmediate(resolve));
     expect(abandoned.reads).toBe(2);
+  });
+
+  it('hands its buffers to the next scan only once a read ahead into them has landed', async () => {
+    const first = fileOf(Array.from({ length: 40 }, () => 900));
+    const second = fileOf(Array.from({ length: 40 }, () => 700));
+    const options = { initialChunk: 4096, maxChunk: 4096, readAhead: true };
+    // a scan that stops after its first batch, its read ahead still in flight, and releases
+    let land: () => void = () => undefined;
+    const early = new MemorySource(first.bytes);
+    early.gate = new Promise((resolve) => (land = resolve));
+    const abandoned = new ChunkReader(early, first.bytes.length, options);
+    expect(await abandoned.header(0)).not.toBeNull();
+    abandoned.release();
+    // the next scan must see only its own bytes, though the abandoned read lands while it runs
+    const reader = new ChunkReader(new MemorySource(second.bytes), second.bytes.length, options);
+    const seen: number[] = [];
+    await scan(reader, (v, p) => {
+      if (seen.length === 1) land();
+      v.validate();
+      seen.push(p);
+    });
+    reader.release();
+    expect(seen).toEqual(second.positions);
   });
 });
