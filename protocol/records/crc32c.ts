@@ -5,7 +5,7 @@ import CRC32C from 'crc-32/crc32c.js';
  * CRC-32C (Castagnoli) of buf[start, end), as an unsigned 32-bit number: the checksum of record batch v2.
  *
  * Our native helper (protocol/native/crc32c: the CPU's CRC32 instruction over three interleaved streams, built by
- * node-gyp at install) is about 20× faster than crc-32's pure JS from a few hundred bytes up
+ * node-gyp at install) is 12× (16 KiB) to 17× (1 MiB) faster than crc-32's pure JS
  * (`npm run bench protocol`); tiny inputs, machines without SSE4.2 and installs where the addon did not build
  * use crc-32.
  */
