@@ -1,0 +1,465 @@
+/**
+ * The broker's configuration (ARCHITECTURE.md §8): Kafka's property names and defaults in one declarative table,
+ * merged from defaults < server.properties < SAMSA_* environment < --override, validated once at start and
+ * returned as a deeply frozen, camelCased BrokerConfig. The log.* broker defaults are handed on as `topicDefaults`,
+ * Kafka-named topic properties for storage's logConfigFrom. Nothing else in the broker reads process.env.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { InvalidConfigError, LONG_MAX_STRING, logConfigFrom } from '../storage/index.js';
+import {
+  BrokerConfigError,
+  type ConfigType,
+  type ConfigTypeValues,
+  deepFreeze,
+  type Listener,
+  parseConfigValue,
+  parseProperties,
+  propertiesFromEnv,
+  propertiesFromOverrides,
+  resolveListeners,
+  type SecurityProtocol,
+  securityProtocolMap,
+} from './config-parse.js';
+
+export { BrokerConfigError, parseProperties } from './config-parse.js';
+export type { ConfigType, Listener, ListenerAddress, SecurityProtocol } from './config-parse.js';
+
+type Validator<V> = (value: V) => string | undefined;
+
+/** One row of the table; a `null` default means "unset" (and the key's value may be null). */
+export type ConfigDef = {
+  [T in ConfigType]: {
+    readonly type: T;
+    readonly default: ConfigTypeValues[T] | null;
+    readonly validate?: Validator<ConfigTypeValues[T]>;
+    readonly doc: string;
+  };
+}[ConfigType];
+
+/** A table row with its name, for documentation and DescribeConfigs. */
+export type BrokerConfigKey = ConfigDef & { readonly name: string };
+
+const atLeast =
+  (min: number): Validator<number> =>
+  (v) =>
+    v < min ? `must be at least ${min}` : undefined;
+const oneOf =
+  (...values: string[]): Validator<string> =>
+  (v) =>
+    values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+const nonEmpty: Validator<readonly string[] | string> = (v) => (v.length === 0 ? 'must not be empty' : undefined);
+
+const HOUR_MS = 60 * 60 * 1000;
+const LONG_MAX = Infinity;
+
+/** Kafka's broker properties that Samsa reads, with Kafka's defaults (Long.MAX_VALUE as Infinity). */
+export const BROKER_CONFIG = deepFreeze({
+  'broker.id': { type: 'int', default: 0, validate: atLeast(0), doc: 'Id of this broker; 0 suits a single node.' },
+  'broker.rack': { type: 'string', default: null, doc: 'Rack of the broker, for rack-aware replica placement.' },
+  listeners: {
+    type: 'list',
+    default: ['PLAINTEXT://127.0.0.1:9092'],
+    validate: nonEmpty,
+    doc: 'Comma-separated NAME://host:port endpoints to listen on; an empty host binds every interface.',
+  },
+  'advertised.listeners': {
+    type: 'list',
+    default: null,
+    doc: 'Endpoints published to clients and other brokers; unset means the same as listeners.',
+  },
+  'listener.security.protocol.map': {
+    type: 'list',
+    default: ['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL'],
+    doc: 'NAME:PROTOCOL pairs giving each listener name its security protocol.',
+  },
+  'inter.broker.listener.name': {
+    type: 'string',
+    default: null,
+    doc: 'Listener other brokers use to reach this one; unset means the first advertised listener.',
+  },
+  'log.dirs': { type: 'list', default: null, doc: 'Directories holding the log data; overrides log.dir.' },
+  'log.dir': { type: 'string', default: '/tmp/samsa-logs', doc: 'The log directory, used when log.dirs is unset.' },
+  'zookeeper.connect': {
+    type: 'string',
+    default: null,
+    doc: 'host:port[,host:port...][/chroot] of ZooKeeper; unset runs a single node with the LocalController.',
+  },
+  'zookeeper.session.timeout.ms': {
+    type: 'int',
+    default: 18_000,
+    validate: atLeast(1),
+    doc: 'ZooKeeper session timeout.',
+  },
+  'zookeeper.connection.timeout.ms': {
+    type: 'int',
+    default: null,
+    validate: atLeast(1),
+    doc: 'Max wait to connect to ZooKeeper; unset means zookeeper.session.timeout.ms.',
+  },
+  'num.partitions': { type: 'int', default: 1, validate: atLeast(1), doc: 'Partitions of an auto-created topic.' },
+  'default.replication.factor': {
+    type: 'int',
+    default: 1,
+    validate: atLeast(1),
+    doc: 'Replication factor of an auto-created topic.',
+  },
+  'min.insync.replicas': { type: 'int', default: 1, validate: atLeast(1), doc: 'Min ISR size for acks=all.' },
+  'auto.create.topics.enable': { type: 'boolean', default: true, doc: 'Create unknown topics on metadata requests.' },
+  'delete.topic.enable': { type: 'boolean', default: true, doc: 'Allow DeleteTopics.' },
+  'socket.request.max.bytes': {
+    type: 'int',
+    default: 104_857_600,
+    validate: atLeast(1),
+    doc: 'Largest request the broker reads.',
+  },
+  'connections.max.idle.ms': { type: 'long', default: 600_000, doc: 'Close connections idle this long.' },
+  'num.recovery.threads.per.data.dir': {
+    type: 'int',
+    default: 1,
+    validate: atLeast(1),
+    doc: 'Parallelism of log recovery at start and flushing at shutdown, per data directory.',
+  },
+  'message.max.bytes': {
+    type: 'int',
+    default: 1_048_588,
+    validate: atLeast(0),
+    doc: 'Largest record batch; the default for max.message.bytes.',
+  },
+  'replica.lag.time.max.ms': {
+    type: 'long',
+    default: 30_000,
+    validate: atLeast(1),
+    doc: 'A follower not caught up for this long leaves the ISR.',
+  },
+  'unclean.leader.election.enable': {
+    type: 'boolean',
+    default: false,
+    doc: 'Allow an out-of-sync replica to become leader.',
+  },
+  'offsets.topic.num.partitions': {
+    type: 'int',
+    default: 50,
+    validate: atLeast(1),
+    doc: 'Partitions of __consumer_offsets.',
+  },
+  'offsets.topic.replication.factor': {
+    type: 'int',
+    default: 3,
+    validate: atLeast(1),
+    doc: 'Replication factor of __consumer_offsets.',
+  },
+  'offsets.retention.minutes': {
+    type: 'int',
+    default: 10_080,
+    validate: atLeast(1),
+    doc: 'Committed offsets of an empty group are kept this long.',
+  },
+  'group.initial.rebalance.delay.ms': {
+    type: 'int',
+    default: 3000,
+    validate: atLeast(0),
+    doc: 'Wait for more members before the first rebalance of a new group.',
+  },
+  'group.min.session.timeout.ms': { type: 'int', default: 6000, doc: 'Smallest session timeout a member may ask.' },
+  'group.max.session.timeout.ms': { type: 'int', default: 1_800_000, doc: 'Largest session timeout a member may ask.' },
+  'group.max.size': { type: 'int', default: 2_147_483_647, validate: atLeast(1), doc: 'Most members in one group.' },
+  'controlled.shutdown.enable': { type: 'boolean', default: true, doc: 'Move leadership away before shutting down.' },
+  'auto.leader.rebalance.enable': {
+    type: 'boolean',
+    default: true,
+    doc: 'Move leadership back to preferred replicas.',
+  },
+  'log.cleaner.enable': { type: 'boolean', default: true, doc: 'Run the log cleaner (needed for compacted topics).' },
+  'log.retention.check.interval.ms': {
+    type: 'long',
+    default: 300_000,
+    validate: atLeast(1),
+    doc: 'How often retention is applied.',
+  },
+  'log.flush.scheduler.interval.ms': {
+    type: 'long',
+    default: LONG_MAX,
+    doc: 'How often logs are checked for flush.ms; also the default of log.flush.interval.ms.',
+  },
+  'log.flush.offset.checkpoint.interval.ms': {
+    type: 'int',
+    default: 60_000,
+    validate: atLeast(0),
+    doc: 'How often the recovery-point checkpoint is written.',
+  },
+  // Broker-wide defaults of topic configs; validated by storage's table (see topicDefaults below).
+  'log.segment.bytes': { type: 'int', default: 1_073_741_824, doc: 'Default segment.bytes.' },
+  'log.roll.ms': { type: 'long', default: null, doc: 'Default segment.ms; overrides log.roll.hours.' },
+  'log.roll.hours': { type: 'int', default: 168, validate: atLeast(1), doc: 'Default segment.ms, in hours.' },
+  'log.roll.jitter.ms': { type: 'long', default: null, doc: 'Default segment.jitter.ms; overrides the hours.' },
+  'log.roll.jitter.hours': {
+    type: 'int',
+    default: 0,
+    validate: atLeast(0),
+    doc: 'Default segment.jitter.ms, in hours.',
+  },
+  'log.retention.ms': { type: 'long', default: null, doc: 'Default retention.ms (-1 forever); overrides the others.' },
+  'log.retention.minutes': { type: 'int', default: null, doc: 'Default retention.ms in minutes; overrides hours.' },
+  'log.retention.hours': { type: 'int', default: 168, doc: 'Default retention.ms, in hours.' },
+  'log.retention.bytes': { type: 'long', default: -1, doc: 'Default retention.bytes (-1 no limit).' },
+  'log.cleanup.policy': { type: 'list', default: ['delete'], doc: 'Default cleanup.policy.' },
+  'log.index.interval.bytes': { type: 'int', default: 4096, doc: 'Default index.interval.bytes.' },
+  'log.index.size.max.bytes': { type: 'int', default: 10_485_760, doc: 'Default segment.index.bytes.' },
+  'log.flush.interval.messages': { type: 'long', default: LONG_MAX, doc: 'Default flush.messages.' },
+  'log.flush.interval.ms': {
+    type: 'long',
+    default: null,
+    doc: 'Default flush.ms; unset means log.flush.scheduler.interval.ms.',
+  },
+  'log.message.timestamp.type': {
+    type: 'string',
+    default: 'CreateTime',
+    validate: oneOf('CreateTime', 'LogAppendTime'),
+    doc: 'Default message.timestamp.type.',
+  },
+  'log.cleaner.delete.retention.ms': { type: 'long', default: 86_400_000, doc: 'Default delete.retention.ms.' },
+  'log.cleaner.min.cleanable.ratio': { type: 'double', default: 0.5, doc: 'Default min.cleanable.dirty.ratio.' },
+  'log.cleaner.min.compaction.lag.ms': { type: 'long', default: 0, doc: 'Default min.compaction.lag.ms.' },
+  'log.cleaner.max.compaction.lag.ms': { type: 'long', default: LONG_MAX, doc: 'Default max.compaction.lag.ms.' },
+  'log.segment.delete.delay.ms': { type: 'long', default: 60_000, doc: 'Default file.delete.delay.ms.' },
+  'log.preallocate': { type: 'boolean', default: false, doc: 'Default preallocate (ignored by Samsa).' },
+  'compression.type': { type: 'string', default: 'producer', doc: 'Default compression.type of topics.' },
+} as const satisfies Record<string, ConfigDef>);
+
+type Table = typeof BROKER_CONFIG;
+type ValueOf<D extends ConfigDef> = ConfigTypeValues[D['type']] | (null extends D['default'] ? null : never);
+/** Every table key with its typed value, before the cross-key resolution below. */
+type RawValues = { -readonly [K in keyof Table]: ValueOf<Table[K]> };
+
+/** The table as a list, with names. */
+export const BROKER_CONFIG_KEYS: readonly BrokerConfigKey[] = Object.freeze(
+  Object.entries(BROKER_CONFIG as Record<string, ConfigDef>).map(([name, def]) => Object.freeze({ name, ...def })),
+);
+
+export interface BrokerConfig {
+  readonly brokerId: number;
+  readonly brokerRack: string | null;
+  readonly listeners: readonly Listener[];
+  /** advertised.listeners, or the listeners themselves when unset. */
+  readonly advertisedListeners: readonly Listener[];
+  readonly listenerSecurityProtocolMap: Readonly<Record<string, SecurityProtocol>>;
+  /** null: the first advertised listener serves other brokers. */
+  readonly interBrokerListenerName: string | null;
+  /** log.dirs, or [log.dir]. */
+  readonly logDirs: readonly string[];
+  /** null: single node with the LocalController. May end in a chroot (`host:2181/kafka-it-42`). */
+  readonly zookeeperConnect: string | null;
+  readonly zookeeperSessionTimeoutMs: number;
+  /** zookeeper.connection.timeout.ms, or the session timeout when unset. */
+  readonly zookeeperConnectionTimeoutMs: number;
+  readonly numPartitions: number;
+  readonly defaultReplicationFactor: number;
+  readonly minInsyncReplicas: number;
+  readonly autoCreateTopicsEnable: boolean;
+  readonly deleteTopicEnable: boolean;
+  readonly socketRequestMaxBytes: number;
+  readonly connectionsMaxIdleMs: number;
+  readonly numRecoveryThreadsPerDataDir: number;
+  readonly messageMaxBytes: number;
+  readonly replicaLagTimeMaxMs: number;
+  readonly uncleanLeaderElectionEnable: boolean;
+  readonly offsetsTopicNumPartitions: number;
+  readonly offsetsTopicReplicationFactor: number;
+  readonly offsetsRetentionMinutes: number;
+  readonly groupInitialRebalanceDelayMs: number;
+  readonly groupMinSessionTimeoutMs: number;
+  readonly groupMaxSessionTimeoutMs: number;
+  readonly groupMaxSize: number;
+  readonly controlledShutdownEnable: boolean;
+  readonly autoLeaderRebalanceEnable: boolean;
+  readonly logCleanerEnable: boolean;
+  readonly logRetentionCheckIntervalMs: number;
+  readonly logFlushSchedulerIntervalMs: number;
+  readonly logFlushOffsetCheckpointIntervalMs: number;
+  /** Kafka-named topic properties (segment.bytes, retention.ms, ...) with the broker's values: the default LogConfig. */
+  readonly topicDefaults: Readonly<Record<string, string>>;
+  /** Keys given that the table does not know; the caller warns about them, nothing uses them. */
+  readonly unknownKeys: readonly string[];
+}
+
+export interface LoadBrokerConfigOptions {
+  /** A server.properties file. */
+  file?: string;
+  /** `--override key=value` pairs; they win over everything else. */
+  overrides?: readonly string[] | Readonly<Record<string, string>>;
+  /** Where SAMSA_* variables come from; bin/ passes process.env, everyone else leaves it empty. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads and merges every source (defaults < file < SAMSA_* env < overrides) and validates the result. */
+export async function loadBrokerConfig(options: LoadBrokerConfigOptions = {}): Promise<BrokerConfig> {
+  const fromFile = options.file === undefined ? {} : parseProperties(await readFile(options.file, 'utf8'));
+  return parseBrokerConfig({
+    ...fromFile,
+    ...propertiesFromEnv(options.env ?? {}),
+    ...propertiesFromOverrides(options.overrides ?? []),
+  });
+}
+
+/** Kafka-named string properties → BrokerConfig; absent keys take their defaults. Throws BrokerConfigError. */
+export function parseBrokerConfig(props: Readonly<Record<string, string>>): BrokerConfig {
+  const table = BROKER_CONFIG as Record<string, ConfigDef>;
+  const values: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(table)) {
+    const raw = Object.hasOwn(props, name) ? props[name] : undefined;
+    values[name] = raw === undefined ? def.default : parseOne(name, def, raw);
+  }
+  const v = values as RawValues;
+  const unknownKeys = Object.keys(props)
+    .filter((k) => !Object.hasOwn(table, k))
+    .sort();
+
+  if (v['group.min.session.timeout.ms'] > v['group.max.session.timeout.ms']) {
+    throw new BrokerConfigError(
+      'group.min.session.timeout.ms',
+      String(v['group.min.session.timeout.ms']),
+      `must not exceed group.max.session.timeout.ms (${v['group.max.session.timeout.ms']})`,
+    );
+  }
+  const protocolMap = securityProtocolMap(v['listener.security.protocol.map']);
+  const listeners = resolveListeners('listeners', v.listeners, protocolMap);
+  const advertisedListeners =
+    v['advertised.listeners'] === null
+      ? listeners
+      : resolveListeners('advertised.listeners', v['advertised.listeners'], protocolMap);
+  for (const l of advertisedListeners) {
+    if (!listeners.some((b) => b.name === l.name)) {
+      throw new BrokerConfigError('advertised.listeners', props['advertised.listeners'], `no listener named ${l.name}`);
+    }
+    // Kafka refuses to publish the wildcard address: clients could not connect to it.
+    if (l.host === '0.0.0.0' && v['advertised.listeners'] !== null) {
+      throw new BrokerConfigError('advertised.listeners', props['advertised.listeners'], 'cannot advertise 0.0.0.0');
+    }
+  }
+  const interBroker = v['inter.broker.listener.name']?.toUpperCase() ?? null;
+  if (interBroker !== null && !advertisedListeners.some((l) => l.name === interBroker)) {
+    throw new BrokerConfigError(
+      'inter.broker.listener.name',
+      props['inter.broker.listener.name'],
+      'must name an advertised listener',
+    );
+  }
+  const logDirs = v['log.dirs'] ?? [v['log.dir']];
+  if (logDirs.length === 0 || logDirs.includes('')) {
+    throw new BrokerConfigError(
+      v['log.dirs'] === null ? 'log.dir' : 'log.dirs',
+      logDirs.join(','),
+      'must not be empty',
+    );
+  }
+
+  return deepFreeze({
+    brokerId: v['broker.id'],
+    brokerRack: v['broker.rack'],
+    listeners,
+    advertisedListeners,
+    listenerSecurityProtocolMap: protocolMap,
+    interBrokerListenerName: interBroker,
+    logDirs: [...logDirs],
+    zookeeperConnect: v['zookeeper.connect'],
+    zookeeperSessionTimeoutMs: v['zookeeper.session.timeout.ms'],
+    zookeeperConnectionTimeoutMs: v['zookeeper.connection.timeout.ms'] ?? v['zookeeper.session.timeout.ms'],
+    numPartitions: v['num.partitions'],
+    defaultReplicationFactor: v['default.replication.factor'],
+    minInsyncReplicas: v['min.insync.replicas'],
+    autoCreateTopicsEnable: v['auto.create.topics.enable'],
+    deleteTopicEnable: v['delete.topic.enable'],
+    socketRequestMaxBytes: v['socket.request.max.bytes'],
+    connectionsMaxIdleMs: v['connections.max.idle.ms'],
+    numRecoveryThreadsPerDataDir: v['num.recovery.threads.per.data.dir'],
+    messageMaxBytes: v['message.max.bytes'],
+    replicaLagTimeMaxMs: v['replica.lag.time.max.ms'],
+    uncleanLeaderElectionEnable: v['unclean.leader.election.enable'],
+    offsetsTopicNumPartitions: v['offsets.topic.num.partitions'],
+    offsetsTopicReplicationFactor: v['offsets.topic.replication.factor'],
+    offsetsRetentionMinutes: v['offsets.retention.minutes'],
+    groupInitialRebalanceDelayMs: v['group.initial.rebalance.delay.ms'],
+    groupMinSessionTimeoutMs: v['group.min.session.timeout.ms'],
+    groupMaxSessionTimeoutMs: v['group.max.session.timeout.ms'],
+    groupMaxSize: v['group.max.size'],
+    controlledShutdownEnable: v['controlled.shutdown.enable'],
+    autoLeaderRebalanceEnable: v['auto.leader.rebalance.enable'],
+    logCleanerEnable: v['log.cleaner.enable'],
+    logRetentionCheckIntervalMs: v['log.retention.check.interval.ms'],
+    logFlushSchedulerIntervalMs: v['log.flush.scheduler.interval.ms'],
+    logFlushOffsetCheckpointIntervalMs: v['log.flush.offset.checkpoint.interval.ms'],
+    topicDefaults: topicDefaults(v, props),
+    unknownKeys,
+  });
+}
+
+function parseOne(name: string, def: ConfigDef, raw: string): unknown {
+  // A blank value for a key that may be unset means unset, as server.properties templates leave `key=` empty.
+  if (def.default === null && def.type !== 'list' && raw.trim() === '') return null;
+  const value = parseConfigValue(def.type, raw, name);
+  const reason = (def.validate as Validator<typeof value> | undefined)?.(value);
+  if (reason !== undefined) throw new BrokerConfigError(name, raw, reason);
+  return value;
+}
+
+/** Topic property → [broker key it came from, value]; Kafka's precedence between ms/minutes/hours applied. */
+function topicSources(v: RawValues): Record<string, [string, number | boolean | string | readonly string[]]> {
+  const retention: [string, number] =
+    v['log.retention.ms'] !== null
+      ? ['log.retention.ms', v['log.retention.ms']]
+      : v['log.retention.minutes'] !== null
+        ? ['log.retention.minutes', v['log.retention.minutes'] * 60_000]
+        : ['log.retention.hours', v['log.retention.hours'] * HOUR_MS];
+  return {
+    'segment.bytes': ['log.segment.bytes', v['log.segment.bytes']],
+    'segment.ms':
+      v['log.roll.ms'] !== null ? ['log.roll.ms', v['log.roll.ms']] : ['log.roll.hours', v['log.roll.hours'] * HOUR_MS],
+    'segment.jitter.ms':
+      v['log.roll.jitter.ms'] !== null
+        ? ['log.roll.jitter.ms', v['log.roll.jitter.ms']]
+        : ['log.roll.jitter.hours', v['log.roll.jitter.hours'] * HOUR_MS],
+    // Kafka reads any negative retention as "forever".
+    'retention.ms': [retention[0], retention[1] < 0 ? -1 : retention[1]],
+    'retention.bytes': ['log.retention.bytes', v['log.retention.bytes']],
+    'cleanup.policy': ['log.cleanup.policy', v['log.cleanup.policy']],
+    'index.interval.bytes': ['log.index.interval.bytes', v['log.index.interval.bytes']],
+    'segment.index.bytes': ['log.index.size.max.bytes', v['log.index.size.max.bytes']],
+    'flush.messages': ['log.flush.interval.messages', v['log.flush.interval.messages']],
+    'flush.ms':
+      v['log.flush.interval.ms'] !== null
+        ? ['log.flush.interval.ms', v['log.flush.interval.ms']]
+        : ['log.flush.scheduler.interval.ms', v['log.flush.scheduler.interval.ms']],
+    'message.timestamp.type': ['log.message.timestamp.type', v['log.message.timestamp.type']],
+    'max.message.bytes': ['message.max.bytes', v['message.max.bytes']],
+    'delete.retention.ms': ['log.cleaner.delete.retention.ms', v['log.cleaner.delete.retention.ms']],
+    'min.cleanable.dirty.ratio': ['log.cleaner.min.cleanable.ratio', v['log.cleaner.min.cleanable.ratio']],
+    'min.compaction.lag.ms': ['log.cleaner.min.compaction.lag.ms', v['log.cleaner.min.compaction.lag.ms']],
+    'max.compaction.lag.ms': ['log.cleaner.max.compaction.lag.ms', v['log.cleaner.max.compaction.lag.ms']],
+    'file.delete.delay.ms': ['log.segment.delete.delay.ms', v['log.segment.delete.delay.ms']],
+    preallocate: ['log.preallocate', v['log.preallocate']],
+    'compression.type': ['compression.type', v['compression.type']],
+    'min.insync.replicas': ['min.insync.replicas', v['min.insync.replicas']],
+    'unclean.leader.election.enable': ['unclean.leader.election.enable', v['unclean.leader.election.enable']],
+  };
+}
+
+/**
+ * The topic defaults as strings, checked by storage's own table so a broker default is held to exactly the rules a
+ * topic override is; a rejected value is reported under the broker key that supplied it.
+ */
+function topicDefaults(v: RawValues, props: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const sources = topicSources(v);
+  for (const [topicKey, [, value]] of Object.entries(sources)) {
+    out[topicKey] = Array.isArray(value) ? value.join(',') : value === Infinity ? LONG_MAX_STRING : String(value);
+  }
+  try {
+    logConfigFrom(out);
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err;
+    const brokerKey = sources[err.key]?.[0] ?? err.key;
+    throw new BrokerConfigError(brokerKey, props[brokerKey] ?? err.value, err.reason);
+  }
+  return out;
+}
