@@ -292,8 +292,9 @@ export class FileRecords {
   /**
    * batches(), a read buffer's worth at a time: each array holds the consecutive whole batches that were read
    * together (at least one), so a scan awaits once per read rather than once per batch. The views are valid only
-   * until the next iteration (or the end of the loop: the read buffers are reused by later scans). A batch that would stop the scan or throw is always handed over first in its own
-   * iteration, so every batch before it has been seen when the error is thrown.
+   * until the next iteration (or the end of the loop: the read buffers are reused by later scans). A batch that
+   * would stop the scan or throw is always handed over first in its own iteration, so every batch before it has
+   * been seen when the error is thrown.
    */
   async *batchChunks(
     startPosition = 0,
