@@ -1,23 +1,13 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { ListenerAddress } from '../config.js';
 import { Binding, type Logger } from '../logger.js';
 import { Connection, type RequestHandler } from './connection.js';
 
-/** One listener from `listeners`: host '' binds all interfaces, port 0 an ephemeral port. */
-export interface ListenerConfig {
-  name: string;
-  host: string;
-  port: number;
-}
-
-/** Where a listener actually bound (the real address and port, also for '' and 0). */
-export interface BoundListener {
-  name: string;
-  host: string;
-  port: number;
-}
+/** Where a listener actually bound: the real address and port, also for host '' and port 0. */
+export type BoundListener = ListenerAddress;
 
 export interface SocketServerOptions {
-  listeners: readonly ListenerConfig[];
+  listeners: readonly ListenerAddress[];
   handler: RequestHandler;
   /** socket.request.max.bytes */
   maxFrameBytes: number;
@@ -78,7 +68,7 @@ export class SocketServer {
     await Promise.all([...stopped, ...connections.map((c) => c.closed)]);
   }
 
-  #listen(listener: ListenerConfig, options: SocketServerOptions, log: Logger): Promise<BoundListener> {
+  #listen(listener: ListenerAddress, options: SocketServerOptions, log: Logger): Promise<BoundListener> {
     // Kafka sets TCP_NODELAY: responses are already batched by cork/uncork, so Nagle only adds latency.
     const server = createServer({ noDelay: true });
     this.#servers.push(server);
