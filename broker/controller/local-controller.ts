@@ -2,7 +2,12 @@ import { ErrorCode, KafkaError, ZERO_UUID } from '../../protocol/index.js';
 import { logConfigFrom, logConfigToProperties } from '../../storage/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { type BrokerMetadata, isInternalTopic, type TopicMetadata } from '../metadata/metadata-cache.js';
+import {
+  type BrokerEndpoint,
+  type BrokerMetadata,
+  isInternalTopic,
+  type TopicMetadata,
+} from '../metadata/metadata-cache.js';
 import { type TopicRecord, TopicRegistry } from '../metadata/topic-registry.js';
 import type {
   BrokerLifecycle,
@@ -31,6 +36,11 @@ export interface LocalControllerOptions {
   readonly clusterId: string;
   readonly lifecycle: BrokerLifecycle;
   readonly logger: Logger;
+  /**
+   * Where clients reach this broker: the advertised listeners with the ports actually bound (a listener on port
+   * 0 gets its port from the OS, so the config alone cannot say).
+   */
+  readonly endpoints: readonly BrokerEndpoint[];
 }
 
 /** A single node never moves leadership, so every partition keeps its first epoch. */
@@ -57,6 +67,7 @@ export class LocalController implements Controller {
   readonly #log: Logger;
   readonly #brokerIds: ReadonlySet<number>;
   readonly #validation: TopicValidationContext;
+  readonly #endpoints: readonly BrokerEndpoint[];
   #tail: Promise<unknown> = Promise.resolve();
   #registry: TopicRegistry | null = null;
   #active = false;
@@ -66,6 +77,7 @@ export class LocalController implements Controller {
     this.#config = options.config;
     this.#clusterId = options.clusterId;
     this.#lifecycle = options.lifecycle;
+    this.#endpoints = options.endpoints;
     this.#log = options.logger.child({ component: 'local-controller' });
     this.#brokerIds = new Set([options.config.brokerId]);
     this.#validation = {
@@ -293,16 +305,7 @@ export class LocalController implements Controller {
   }
 
   #self(): BrokerMetadata {
-    return {
-      brokerId: this.#config.brokerId,
-      rack: this.#config.brokerRack,
-      endpoints: this.#config.advertisedListeners.map((l) => ({
-        listenerName: l.name,
-        host: l.host,
-        port: l.port,
-        securityProtocol: l.securityProtocol,
-      })),
-    };
+    return { brokerId: this.#config.brokerId, rack: this.#config.brokerRack, endpoints: this.#endpoints };
   }
 
   #createdResult(topic: ValidTopic, validateOnly: boolean): CreateTopicResult {

@@ -43,7 +43,8 @@ let controller: LocalController;
 async function start(props: Record<string, string> = {}): Promise<LocalController> {
   const config = parseBrokerConfig({ 'log.dirs': dir, 'broker.id': '1', ...props });
   lifecycle = new FakeLifecycle();
-  controller = new LocalController({ config, clusterId: 'c', lifecycle, logger: pino({ level: 'silent' }) });
+  const endpoints = [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }];
+  controller = new LocalController({ config, clusterId: 'c', lifecycle, logger: pino({ level: 'silent' }), endpoints });
   await controller.startup();
   return controller;
 }
