@@ -1,19 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { brokerCommand } from './commands/broker.js';
 
-/**
- * The one `samsa` command. Subcommands arrive with their issues: `broker` (#4), `topic`/`group`/`config`/
- * `produce`/`consume`/`cluster`/`dump-log` (#7).
- */
+/** The one `samsa` command. The client subcommands (topic, group, config, produce, consume, ...) come with #7. */
 const program = new Command('samsa').description('Samsa: a Kafka-compatible commit-log broker for Node.js');
-
-program
-  .command('broker')
-  .description('run a broker (not available yet: the broker lands with issue #4)')
-  .allowUnknownOption()
-  .action(() => {
-    console.error('samsa broker: the broker is not built yet; this checkout has the protocol layer only (issue #4).');
-    process.exitCode = 1;
-  });
-
+brokerCommand(program);
 await program.parseAsync();

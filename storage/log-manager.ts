@@ -21,6 +21,8 @@ import { SerialQueue } from './serial-queue.js';
 /** Kafka's marker of a clean shutdown, one per log directory. */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 const DELETE_SUFFIX = '-delete';
+/** The longest delay a Node timer takes (2^31 - 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface LogManagerOptions {
   /** log.dirs: one or more directories; partitions are spread over them. */
@@ -301,6 +303,8 @@ export class LogManager {
 
   #schedule(): void {
     const every = (ms: number, what: string, task: () => Promise<unknown>): void => {
+      // Kafka's "never" is Long.MAX_VALUE (read as Infinity), which a Node timer would turn into 1 ms
+      if (!Number.isFinite(ms) || ms > MAX_TIMER_MS) return;
       let running = false;
       const timer = setInterval(() => {
         if (running || this.#stopped) return;

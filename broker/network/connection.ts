@@ -8,6 +8,8 @@ export type RequestOutcome =
 
 export interface RequestContext {
   connectionId: string;
+  /** The listener the connection arrived on (Metadata answers with that listener's endpoints). */
+  listenerName: string;
   remote: string;
   /** The connection's child logger (bound to conn and remote); derive a per-request child from it. */
   logger: Logger;
@@ -34,6 +36,7 @@ export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 100;
 
 export interface ConnectionOptions {
   id: string;
+  listenerName: string;
   socket: Socket;
   handler: RequestHandler;
   /** The server's logger; the connection binds conn and remote on a child. */
@@ -92,7 +95,13 @@ export class Connection {
     this.#decoder = new FrameDecoder(options.maxFrameBytes);
     this.#maxInFlight = options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS;
     this.#idleMs = options.idleMs;
-    this.#ctx = { connectionId: this.id, remote: this.remote, logger: this.#log, signal: this.#abort.signal };
+    this.#ctx = {
+      connectionId: this.id,
+      listenerName: options.listenerName,
+      remote: this.remote,
+      logger: this.#log,
+      signal: this.#abort.signal,
+    };
     this.closed = new Promise((resolve) => socket.once('close', resolve)).then(() => this.#release());
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     // 'close' always follows 'error'; resets and broken pipes are routine for a server, so debug only.

@@ -72,7 +72,7 @@ export class SocketServer {
     // Kafka sets TCP_NODELAY: responses are already batched by cork/uncork, so Nagle only adds latency.
     const server = createServer({ noDelay: true });
     this.#servers.push(server);
-    server.on('connection', (socket) => this.#accept(socket, options, log));
+    server.on('connection', (socket) => this.#accept(socket, listener.name, options, log));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       const onListening = (): void => {
@@ -86,7 +86,7 @@ export class SocketServer {
     });
   }
 
-  #accept(socket: Socket, options: SocketServerOptions, log: Logger): void {
+  #accept(socket: Socket, listenerName: string, options: SocketServerOptions, log: Logger): void {
     // A socket reset before we saw it has no remote address; there is nothing to serve.
     if (this.#closing !== undefined || socket.remoteAddress === undefined) {
       socket.destroy();
@@ -95,6 +95,7 @@ export class SocketServer {
     const id = `${socket.localAddress}:${socket.localPort}-${socket.remoteAddress}:${socket.remotePort}-${this.#nextConnection++}`;
     const connection = new Connection({
       id,
+      listenerName,
       socket,
       handler: options.handler,
       logger: log,

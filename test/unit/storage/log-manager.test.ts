@@ -76,6 +76,24 @@ describe('LogManager', () => {
     });
   });
 
+  it("schedules no timer for an interval of Kafka's never (Long.MAX_VALUE)", async () => {
+    await withTempDir(async (root) => {
+      const warnings: Error[] = [];
+      const onWarning = (w: Error): number => warnings.push(w);
+      process.on('warning', onWarning);
+      const manager = await LogManager.start({
+        logDirs: [root],
+        scheduled: true,
+        flushCheckIntervalMs: Infinity,
+        retentionCheckIntervalMs: 2 ** 40,
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      await manager.shutdown();
+      process.off('warning', onWarning);
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+    });
+  });
+
   it('runs retention over every log', async () => {
     await withTempDir(async (root) => {
       const clock = new MockClock(1_000_000);

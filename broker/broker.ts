@@ -1,0 +1,165 @@
+import { hostname } from 'node:os';
+import { ApiVersions, Fetch, Produce } from '../protocol/index.js';
+import { LogManager, logConfigFrom } from '../storage/index.js';
+import { API_VERSIONS_RANGE, apiVersionsHandler } from './api/handlers/api-versions.js';
+import { FETCH_RANGE, fetchHandler } from './api/handlers/fetch.js';
+import { PRODUCE_RANGE, produceHandler } from './api/handlers/produce.js';
+import { Router } from './api/router.js';
+import { LocalBrokerLifecycle } from './broker-lifecycle.js';
+import type { BrokerConfig } from './config.js';
+import { LocalController } from './controller/local-controller.js';
+import { Binding, type Logger } from './logger.js';
+import { loadClusterIdentity } from './metadata/cluster-identity.js';
+import { type BrokerEndpoint, MetadataCache } from './metadata/metadata-cache.js';
+import { SocketServer, type BoundListener } from './network/socket-server.js';
+import { ReplicaManager } from './replica/replica-manager.js';
+
+/**
+ * One running broker: the composition root that builds storage, partitions, metadata, the controller and the
+ * network server from a BrokerConfig, and takes them down again.
+ *
+ * Start order: cluster identity (meta.properties), logs (recovery happens here), partitions and metadata, the
+ * request router, the listeners (their bound ports are what the broker advertises), then the controller, which
+ * makes this broker leader of its partitions. Until then, requests find no topics. Stop runs in reverse: waiting
+ * fetches are answered, connections closed, the controller stopped, and the logs flushed and closed cleanly.
+ * stop() is idempotent.
+ */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly clusterId: string;
+  /** Where each listener bound (real ports, also for port 0). */
+  readonly listeners: readonly BoundListener[];
+  readonly #log: Logger;
+  readonly #logManager: LogManager;
+  readonly #replicaManager: ReplicaManager;
+  readonly #server: SocketServer;
+  readonly #controller: LocalController;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(parts: {
+    config: BrokerConfig;
+    clusterId: string;
+    listeners: readonly BoundListener[];
+    log: Logger;
+    logManager: LogManager;
+    replicaManager: ReplicaManager;
+    server: SocketServer;
+    controller: LocalController;
+  }) {
+    this.config = parts.config;
+    this.clusterId = parts.clusterId;
+    this.listeners = parts.listeners;
+    this.#log = parts.log;
+    this.#logManager = parts.logManager;
+    this.#replicaManager = parts.replicaManager;
+    this.#server = parts.server;
+    this.#controller = parts.controller;
+  }
+
+  static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
+    const log = logger.child({ [Binding.component]: 'broker', [Binding.brokerId]: config.brokerId });
+    if (config.zookeeperConnect !== null) {
+      throw new Error('zookeeper.connect is set, but cluster mode is not built yet: unset it for a single node');
+    }
+    const { clusterId } = await loadClusterIdentity(config.logDirs, config.brokerId);
+    const logManager = await LogManager.start({
+      logDirs: config.logDirs,
+      defaultConfig: logConfigFrom(config.topicDefaults),
+      logger,
+      loadConcurrency: config.numRecoveryThreadsPerDataDir,
+      scheduled: true,
+      retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+      flushCheckIntervalMs: config.logFlushSchedulerIntervalMs,
+      checkpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
+      cleaner: { enable: config.logCleanerEnable },
+    });
+    const replicaManager = new ReplicaManager({ logManager, brokerId: config.brokerId, logger });
+    const metadataCache = new MetadataCache();
+    const router = new Router();
+    router
+      .register(ApiVersions, API_VERSIONS_RANGE, apiVersionsHandler(router))
+      .register(Produce, PRODUCE_RANGE, produceHandler(replicaManager))
+      .register(
+        Fetch,
+        FETCH_RANGE,
+        fetchHandler(replicaManager, {
+          topicId: (name) => metadataCache.snapshot().topic(name)?.topicId,
+          topicName: (id) => metadataCache.snapshot().topicById(id)?.name,
+        }),
+      );
+    const server = new SocketServer();
+    let listeners: BoundListener[];
+    try {
+      listeners = await server.start({
+        listeners: config.listeners,
+        handler: router.handle,
+        maxFrameBytes: config.socketRequestMaxBytes,
+        idleMs: config.connectionsMaxIdleMs,
+        logger,
+      });
+    } catch (err) {
+      replicaManager.shutdown();
+      await logManager.shutdown();
+      throw err;
+    }
+    const lifecycle = new LocalBrokerLifecycle({
+      brokerId: config.brokerId,
+      replicaManager,
+      metadataCache,
+      logManager,
+      logger,
+    });
+    const controller = new LocalController({
+      config,
+      clusterId,
+      lifecycle,
+      logger,
+      endpoints: advertisedEndpoints(config, listeners),
+    });
+    const broker = new Broker({ config, clusterId, listeners, log, logManager, replicaManager, server, controller });
+    try {
+      await controller.startup();
+    } catch (err) {
+      await broker.stop();
+      throw err;
+    }
+    log.info({ clusterId, listeners }, 'broker started');
+    return broker;
+  }
+
+  /** host:port of the first advertised listener, for clients' bootstrap servers. */
+  get bootstrapServers(): string {
+    const [first] = advertisedEndpoints(this.config, this.listeners);
+    return `${first!.host.includes(':') ? `[${first!.host}]` : first!.host}:${first!.port}`;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutdown();
+    return this.#stopping;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#log.info('broker stopping');
+    this.#replicaManager.shutdown();
+    await this.#server.close();
+    await this.#controller.shutdown();
+    await this.#logManager.shutdown();
+    this.#log.info('broker stopped');
+  }
+}
+
+/**
+ * The advertised listeners as clients must dial them: port 0 becomes the port the listener bound, and an empty
+ * host (every interface) this machine's host name, as Kafka advertises its canonical host name.
+ */
+function advertisedEndpoints(config: BrokerConfig, bound: readonly BoundListener[]): BrokerEndpoint[] {
+  return config.advertisedListeners.map((l) => {
+    const actual = bound.find((b) => b.name === l.name);
+    return {
+      listenerName: l.name,
+      host: l.host === '' ? hostname() : l.host,
+      port: l.port === 0 && actual !== undefined ? actual.port : l.port,
+      securityProtocol: l.securityProtocol,
+    };
+  });
+}
