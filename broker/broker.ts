@@ -1,10 +1,6 @@
 import { hostname } from 'node:os';
-import { ApiVersions, Fetch, Produce } from '../protocol/index.js';
 import { LogManager, logConfigFrom } from '../storage/index.js';
-import { API_VERSIONS_RANGE, apiVersionsHandler } from './api/handlers/api-versions.js';
-import { FETCH_RANGE, fetchHandler } from './api/handlers/fetch.js';
-import { PRODUCE_RANGE, produceHandler } from './api/handlers/produce.js';
-import { Router } from './api/router.js';
+import { brokerRouter } from './api/api-surface.js';
 import { LocalBrokerLifecycle } from './broker-lifecycle.js';
 import type { BrokerConfig } from './config.js';
 import { LocalController } from './controller/local-controller.js';
@@ -75,20 +71,23 @@ export class Broker {
     });
     const replicaManager = new ReplicaManager({ logManager, brokerId: config.brokerId, logger });
     const metadataCache = new MetadataCache();
-    const router = new Router();
-    router
-      .register(ApiVersions, API_VERSIONS_RANGE, apiVersionsHandler(router))
-      .register(Produce, PRODUCE_RANGE, produceHandler(replicaManager))
-      .register(
-        Fetch,
-        FETCH_RANGE,
-        fetchHandler(replicaManager, {
-          topicId: (name) => metadataCache.snapshot().topic(name)?.topicId,
-          topicName: (id) => metadataCache.snapshot().topicById(id)?.name,
-        }),
-      );
+    const lifecycle = new LocalBrokerLifecycle({
+      brokerId: config.brokerId,
+      replicaManager,
+      metadataCache,
+      logManager,
+      logger,
+    });
+    let listeners: BoundListener[] = [];
+    const controller = new LocalController({
+      config,
+      clusterId,
+      lifecycle,
+      logger,
+      endpoints: () => advertisedEndpoints(config, listeners),
+    });
+    const router = brokerRouter({ config, controller, metadataCache, replicaManager, logManager });
     const server = new SocketServer();
-    let listeners: BoundListener[];
     try {
       listeners = await server.start({
         listeners: config.listeners,
@@ -102,20 +101,6 @@ export class Broker {
       await logManager.shutdown();
       throw err;
     }
-    const lifecycle = new LocalBrokerLifecycle({
-      brokerId: config.brokerId,
-      replicaManager,
-      metadataCache,
-      logManager,
-      logger,
-    });
-    const controller = new LocalController({
-      config,
-      clusterId,
-      lifecycle,
-      logger,
-      endpoints: advertisedEndpoints(config, listeners),
-    });
     const broker = new Broker({ config, clusterId, listeners, log, logManager, replicaManager, server, controller });
     try {
       await controller.startup();

@@ -281,6 +281,8 @@ export interface BrokerConfig {
   readonly topicDefaults: Readonly<Record<string, string>>;
   /** Keys given that the table does not know; the caller warns about them, nothing uses them. */
   readonly unknownKeys: readonly string[];
+  /** The properties as given (file, environment, overrides merged): what DescribeConfigs reports as static. */
+  readonly properties: Readonly<Record<string, string>>;
 }
 
 export interface LoadBrokerConfigOptions {
@@ -390,6 +392,7 @@ export function parseBrokerConfig(props: Readonly<Record<string, string>>): Brok
     logFlushSchedulerIntervalMs: v['log.flush.scheduler.interval.ms'],
     logFlushOffsetCheckpointIntervalMs: v['log.flush.offset.checkpoint.interval.ms'],
     topicDefaults: topicDefaults(v, props),
+    properties: { ...props },
     unknownKeys,
   });
 }

@@ -60,6 +60,34 @@ export interface CreatePartitionsResult {
   readonly errorMessage: string | null;
 }
 
+/** How one key of a topic's config overrides changes: IncrementalAlterConfigs' operations, by their wire values. */
+export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+export type ConfigOperation = (typeof ConfigOperation)[keyof typeof ConfigOperation];
+
+export interface TopicConfigOp {
+  readonly name: string;
+  readonly op: ConfigOperation;
+  /** The value to set, or the comma-separated items to append or subtract; ignored by DELETE. */
+  readonly value: string | null;
+}
+
+/**
+ * A change of one topic's config overrides. `replace` (AlterConfigs): the SET ops become the whole override set,
+ * so an override not named goes back to its default. `incremental` (IncrementalAlterConfigs): only the named keys
+ * change, each by its op; APPEND and SUBTRACT work on list configs against the current value.
+ */
+export interface TopicConfigChange {
+  readonly name: string;
+  readonly mode: 'replace' | 'incremental';
+  readonly ops: readonly TopicConfigOp[];
+}
+
+export interface AlterTopicConfigsResult {
+  readonly name: string;
+  readonly errorCode: ErrorCode;
+  readonly errorMessage: string | null;
+}
+
 export interface ValidateOnlyOption {
   /** Run every check and answer as if done, but change nothing. */
   readonly validateOnly?: boolean;
@@ -90,6 +118,16 @@ export interface Controller {
    * The caller checks auto.create.topics.enable (internal topics are created regardless of it).
    */
   autoCreateTopic(name: string): Promise<CreateTopicResult>;
+  /**
+   * Changes topic config overrides (AlterConfigs, IncrementalAlterConfigs): the result is validated as a whole
+   * (INVALID_CONFIG naming the key), committed, then applied by {@link BrokerLifecycle.updateTopicConfig}.
+   */
+  alterTopicConfigs(
+    changes: readonly TopicConfigChange[],
+    options?: ValidateOnlyOption,
+  ): Promise<AlterTopicConfigsResult[]>;
+  /** A topic's config overrides as committed (DescribeConfigs); undefined when the topic does not exist. */
+  topicConfigOverrides(name: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** A partition's leadership and replica set as the controller decided it (LeaderAndIsr's partition state). */
@@ -125,4 +163,6 @@ export interface BrokerLifecycle {
     options: { readonly deletePartitions: boolean },
   ): Promise<void>;
   updateMetadata(update: MetadataUpdate): Promise<void>;
+  /** A topic's whole set of config overrides (replacing the previous set), applied to its logs without restart. */
+  updateTopicConfig(topic: string, overrides: Readonly<Record<string, string>>): Promise<void>;
 }

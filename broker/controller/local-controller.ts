@@ -10,6 +10,7 @@ import {
 } from '../metadata/metadata-cache.js';
 import { type TopicRecord, TopicRegistry } from '../metadata/topic-registry.js';
 import type {
+  AlterTopicConfigsResult,
   BrokerLifecycle,
   Controller,
   CreatePartitionsResult,
@@ -20,8 +21,10 @@ import type {
   DeleteTopicTarget,
   LeaderAndIsrPartitionState,
   StopReplicaPartition,
+  TopicConfigChange,
   ValidateOnlyOption,
 } from './controller.js';
+import { alteredOverrides } from './topic-config-alteration.js';
 import {
   collisionKey,
   type TopicValidationContext,
@@ -38,9 +41,10 @@ export interface LocalControllerOptions {
   readonly logger: Logger;
   /**
    * Where clients reach this broker: the advertised listeners with the ports actually bound (a listener on port
-   * 0 gets its port from the OS, so the config alone cannot say).
+   * 0 gets its port from the OS, so the config alone cannot say). Read from startup() on: the broker binds its
+   * listeners after building the request handlers, which need the controller.
    */
-  readonly endpoints: readonly BrokerEndpoint[];
+  readonly endpoints: () => readonly BrokerEndpoint[];
 }
 
 /** A single node never moves leadership, so every partition keeps its first epoch. */
@@ -67,7 +71,7 @@ export class LocalController implements Controller {
   readonly #log: Logger;
   readonly #brokerIds: ReadonlySet<number>;
   readonly #validation: TopicValidationContext;
-  readonly #endpoints: readonly BrokerEndpoint[];
+  readonly #endpoints: () => readonly BrokerEndpoint[];
   #tail: Promise<unknown> = Promise.resolve();
   #registry: TopicRegistry | null = null;
   #active = false;
@@ -93,6 +97,10 @@ export class LocalController implements Controller {
       if (this.#active || this.#stopped) return;
       const registry = await TopicRegistry.load(this.#config.logDirs[0]!);
       const topics = registry.entries();
+      // Logs were loaded with the broker defaults; their topics' overrides apply before anyone is served.
+      for (const [name, record] of topics) {
+        if (Object.keys(record.configs).length > 0) await this.#lifecycle.updateTopicConfig(name, record.configs);
+      }
       await this.#lifecycle.becomeLeaderOrFollower(
         topics.flatMap(([name, record]) => this.#partitionStates(name, record, 0, false)),
       );
@@ -226,8 +234,51 @@ export class LocalController implements Controller {
     });
   }
 
+  alterTopicConfigs(
+    changes: readonly TopicConfigChange[],
+    options: ValidateOnlyOption = {},
+  ): Promise<AlterTopicConfigsResult[]> {
+    return this.#enqueue(async () => {
+      const registry = this.#activeRegistry();
+      const counts = new Map<string, number>();
+      for (const c of changes) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
+      const altered = new Map<string, TopicRecord>();
+      const results = changes.map((change): AlterTopicConfigsResult => {
+        try {
+          if (registry === null) throw notController();
+          if (counts.get(change.name)! > 1) {
+            throw new KafkaError(ErrorCode.INVALID_REQUEST, `Duplicate topic ${change.name} in request.`);
+          }
+          const record = registry.get(change.name);
+          if (record === undefined) {
+            throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${change.name}' does not exist.`);
+          }
+          const configs = alteredOverrides(record.configs, change, this.#validation.defaultLogConfig);
+          altered.set(change.name, { ...record, configs });
+          return { name: change.name, errorCode: ErrorCode.NONE, errorMessage: null };
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          return { name: change.name, errorCode: err.code, errorMessage: err.message };
+        }
+      });
+      if (registry !== null && options.validateOnly !== true && altered.size > 0) {
+        await registry.apply({ put: altered });
+        for (const [name, record] of altered) await this.#lifecycle.updateTopicConfig(name, record.configs);
+        this.#log.info({ topics: [...altered.keys()] }, 'altered topic configs');
+      }
+      return results;
+    });
+  }
+
+  topicConfigOverrides(name: string): Readonly<Record<string, string>> | undefined {
+    return this.#activeRegistry()?.get(name)?.configs;
+  }
+
   async #commitCreate(registry: TopicRegistry, topics: readonly ValidTopic[]): Promise<void> {
     await registry.apply({ put: new Map(topics.map((t) => [t.name, t.record])) });
+    // Before the logs exist, so they are created with the topic's config; also clears what a deleted topic of
+    // the same name left behind.
+    for (const t of topics) await this.#lifecycle.updateTopicConfig(t.name, t.record.configs);
     await this.#lifecycle.becomeLeaderOrFollower(
       topics.flatMap((t) => this.#partitionStates(t.name, t.record, 0, true)),
     );
@@ -305,7 +356,7 @@ export class LocalController implements Controller {
   }
 
   #self(): BrokerMetadata {
-    return { brokerId: this.#config.brokerId, rack: this.#config.brokerRack, endpoints: this.#endpoints };
+    return { brokerId: this.#config.brokerId, rack: this.#config.brokerRack, endpoints: this.#endpoints() };
   }
 
   #createdResult(topic: ValidTopic, validateOnly: boolean): CreateTopicResult {

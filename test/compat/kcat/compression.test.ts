@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchViews,
@@ -8,6 +7,7 @@ import {
   type Record,
 } from '../../../protocol/index.js';
 import { FakeBroker } from '../../helpers/fake-broker.js';
+import { kcat } from '../../helpers/kcat.js';
 
 /**
  * Compression against librdkafka (kcat), both directions, for every codec: what kcat compresses our codecs
@@ -20,19 +20,6 @@ const CODECS = [
   ['lz4', CompressionType.Lz4],
   ['zstd', CompressionType.Zstd],
 ] as const;
-
-function kcat(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kcat exited ${code}: ${err}`))));
-    child.stdin.end(input ?? '');
-  });
-}
 
 const lines = (tag: string): string[] =>
   Array.from({ length: 200 }, (_, i) => `${tag} record number ${i} with a compressible payload payload payload`);

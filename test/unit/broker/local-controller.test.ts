@@ -19,6 +19,7 @@ class FakeLifecycle implements BrokerLifecycle {
   readonly leaderAndIsr: LeaderAndIsrPartitionState[][] = [];
   readonly stopped: { partitions: readonly StopReplicaPartition[]; deletePartitions: boolean }[] = [];
   readonly updates: MetadataUpdate[] = [];
+  readonly topicConfigs = new Map<string, Readonly<Record<string, string>>>();
   readonly cache = new MetadataCache();
 
   becomeLeaderOrFollower(states: readonly LeaderAndIsrPartitionState[]): Promise<void> {
@@ -34,6 +35,10 @@ class FakeLifecycle implements BrokerLifecycle {
     this.cache.applyUpdate(update);
     return Promise.resolve();
   }
+  updateTopicConfig(topic: string, overrides: Readonly<Record<string, string>>): Promise<void> {
+    this.topicConfigs.set(topic, overrides);
+    return Promise.resolve();
+  }
 }
 
 let dir: string;
@@ -44,7 +49,13 @@ async function start(props: Record<string, string> = {}): Promise<LocalControlle
   const config = parseBrokerConfig({ 'log.dirs': dir, 'broker.id': '1', ...props });
   lifecycle = new FakeLifecycle();
   const endpoints = [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }];
-  controller = new LocalController({ config, clusterId: 'c', lifecycle, logger: pino({ level: 'silent' }), endpoints });
+  controller = new LocalController({
+    config,
+    clusterId: 'c',
+    lifecycle,
+    logger: pino({ level: 'silent' }),
+    endpoints: () => endpoints,
+  });
   await controller.startup();
   return controller;
 }

@@ -1,0 +1,86 @@
+import {
+  AlterConfigs,
+  ApiVersions,
+  CreatePartitions,
+  CreateTopics,
+  DeleteRecords,
+  DeleteTopics,
+  DescribeCluster,
+  DescribeConfigs,
+  DescribeLogDirs,
+  Fetch,
+  IncrementalAlterConfigs,
+  ListOffsets,
+  Metadata,
+  Produce,
+} from '../../protocol/index.js';
+import type { LogManager } from '../../storage/index.js';
+import type { BrokerConfig } from '../config.js';
+import type { Controller } from '../controller/controller.js';
+import type { MetadataCache } from '../metadata/metadata-cache.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
+import { ALTER_CONFIGS_RANGE, alterConfigsHandler } from './handlers/alter-configs.js';
+import { API_VERSIONS_RANGE, apiVersionsHandler } from './handlers/api-versions.js';
+import { CREATE_PARTITIONS_RANGE, createPartitionsHandler } from './handlers/create-partitions.js';
+import { CREATE_TOPICS_RANGE, createTopicsHandler } from './handlers/create-topics.js';
+import { DELETE_RECORDS_RANGE, deleteRecordsHandler } from './handlers/delete-records.js';
+import { DELETE_TOPICS_RANGE, deleteTopicsHandler } from './handlers/delete-topics.js';
+import { DESCRIBE_CLUSTER_RANGE, describeClusterHandler } from './handlers/describe-cluster.js';
+import { DESCRIBE_CONFIGS_RANGE, describeConfigsHandler } from './handlers/describe-configs.js';
+import { DESCRIBE_LOG_DIRS_RANGE, describeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { FETCH_RANGE, fetchHandler } from './handlers/fetch.js';
+import {
+  INCREMENTAL_ALTER_CONFIGS_RANGE,
+  incrementalAlterConfigsHandler,
+} from './handlers/incremental-alter-configs.js';
+import { LIST_OFFSETS_RANGE, listOffsetsHandler } from './handlers/list-offsets.js';
+import { METADATA_RANGE, metadataHandler } from './handlers/metadata.js';
+import { PRODUCE_RANGE, produceHandler } from './handlers/produce.js';
+import { Router } from './router.js';
+
+export interface ApiDeps {
+  config: BrokerConfig;
+  controller: Controller;
+  metadataCache: MetadataCache;
+  replicaManager: ReplicaManager;
+  logManager: LogManager;
+}
+
+/**
+ * The broker's API surface: every API it serves and the versions it advertises in ApiVersions (the table in
+ * shared/reference/protocol-surface.md). One place, so the advertisement and the handlers cannot drift apart.
+ */
+export function brokerRouter(deps: ApiDeps): Router {
+  const { config, controller, metadataCache, replicaManager, logManager } = deps;
+  const router = new Router();
+  return router
+    .register(Produce, PRODUCE_RANGE, produceHandler(replicaManager))
+    .register(
+      Fetch,
+      FETCH_RANGE,
+      fetchHandler(replicaManager, {
+        topicId: (name) => metadataCache.snapshot().topic(name)?.topicId,
+        topicName: (id) => metadataCache.snapshot().topicById(id)?.name,
+      }),
+    )
+    .register(ListOffsets, LIST_OFFSETS_RANGE, listOffsetsHandler(replicaManager))
+    .register(
+      Metadata,
+      METADATA_RANGE,
+      metadataHandler({ metadataCache, controller, autoCreateTopicsEnable: config.autoCreateTopicsEnable }),
+    )
+    .register(ApiVersions, API_VERSIONS_RANGE, apiVersionsHandler(router))
+    .register(CreateTopics, CREATE_TOPICS_RANGE, createTopicsHandler(controller))
+    .register(DeleteTopics, DELETE_TOPICS_RANGE, deleteTopicsHandler(controller))
+    .register(DeleteRecords, DELETE_RECORDS_RANGE, deleteRecordsHandler(replicaManager))
+    .register(DescribeConfigs, DESCRIBE_CONFIGS_RANGE, describeConfigsHandler({ controller, config }))
+    .register(AlterConfigs, ALTER_CONFIGS_RANGE, alterConfigsHandler({ controller, brokerId: config.brokerId }))
+    .register(CreatePartitions, CREATE_PARTITIONS_RANGE, createPartitionsHandler(controller))
+    .register(
+      IncrementalAlterConfigs,
+      INCREMENTAL_ALTER_CONFIGS_RANGE,
+      incrementalAlterConfigsHandler({ controller, brokerId: config.brokerId }),
+    )
+    .register(DescribeLogDirs, DESCRIBE_LOG_DIRS_RANGE, describeLogDirsHandler(logManager))
+    .register(DescribeCluster, DESCRIBE_CLUSTER_RANGE, describeClusterHandler(metadataCache));
+}
