@@ -6,6 +6,7 @@ import type { BrokerConfig } from './config.js';
 import { LocalController } from './controller/local-controller.js';
 import { Binding, type Logger } from './logger.js';
 import { loadClusterIdentity } from './metadata/cluster-identity.js';
+import { LogDirLock } from './metadata/log-dir-lock.js';
 import { type BrokerEndpoint, MetadataCache } from './metadata/metadata-cache.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
 import { ReplicaManager } from './replica/replica-manager.js';
@@ -26,6 +27,7 @@ export class Broker {
   /** Where each listener bound (real ports, also for port 0). */
   readonly listeners: readonly BoundListener[];
   readonly #log: Logger;
+  readonly #lock: LogDirLock;
   readonly #logManager: LogManager;
   readonly #replicaManager: ReplicaManager;
   readonly #server: SocketServer;
@@ -37,6 +39,7 @@ export class Broker {
     clusterId: string;
     listeners: readonly BoundListener[];
     log: Logger;
+    lock: LogDirLock;
     logManager: LogManager;
     replicaManager: ReplicaManager;
     server: SocketServer;
@@ -46,6 +49,7 @@ export class Broker {
     this.clusterId = parts.clusterId;
     this.listeners = parts.listeners;
     this.#log = parts.log;
+    this.#lock = parts.lock;
     this.#logManager = parts.logManager;
     this.#replicaManager = parts.replicaManager;
     this.#server = parts.server;
@@ -57,6 +61,16 @@ export class Broker {
     if (config.zookeeperConnect !== null) {
       throw new Error('zookeeper.connect is set, but cluster mode is not built yet: unset it for a single node');
     }
+    const lock = await LogDirLock.acquire(config.logDirs);
+    try {
+      return await Broker.#start(config, logger, log, lock);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  static async #start(config: BrokerConfig, logger: Logger, log: Logger, lock: LogDirLock): Promise<Broker> {
     const { clusterId } = await loadClusterIdentity(config.logDirs, config.brokerId);
     const logManager = await LogManager.start({
       logDirs: config.logDirs,
@@ -101,7 +115,17 @@ export class Broker {
       await logManager.shutdown();
       throw err;
     }
-    const broker = new Broker({ config, clusterId, listeners, log, logManager, replicaManager, server, controller });
+    const broker = new Broker({
+      config,
+      clusterId,
+      listeners,
+      log,
+      lock,
+      logManager,
+      replicaManager,
+      server,
+      controller,
+    });
     try {
       await controller.startup();
     } catch (err) {
@@ -129,6 +153,7 @@ export class Broker {
     await this.#server.close();
     await this.#controller.shutdown();
     await this.#logManager.shutdown();
+    await this.#lock.release();
     this.#log.info('broker stopped');
   }
 }

@@ -399,7 +399,7 @@ export function parseBrokerConfig(props: Readonly<Record<string, string>>): Brok
 
 function parseOne(name: string, def: ConfigDef, raw: string): unknown {
   // A blank value for a key that may be unset means unset, as server.properties templates leave `key=` empty.
-  if (def.default === null && def.type !== 'list' && raw.trim() === '') return null;
+  if (def.default === null && raw.trim() === '') return null;
   const value = parseConfigValue(def.type, raw, name);
   const reason = (def.validate as Validator<typeof value> | undefined)?.(value);
   if (reason !== undefined) throw new BrokerConfigError(name, raw, reason);

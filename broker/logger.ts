@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
 
@@ -22,9 +23,13 @@ export const Binding = {
 export interface LoggerOptions {
   /** A pino level name; tests use 'silent'. Defaults to 'info'. */
   level?: string;
+  /** Human-readable lines (for a terminal) instead of JSON (for log collectors). */
+  pretty?: boolean;
 }
 
 /** The broker's root logger. Made once (in the broker entry point) and handed to components, which derive children. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino({ level: options.level ?? 'info' });
+  const level = options.level ?? 'info';
+  if (options.pretty !== true) return pino({ level });
+  return pino({ level }, PinoPretty({ colorize: true, sync: true, ignore: 'pid,hostname' }));
 }

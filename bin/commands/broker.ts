@@ -13,7 +13,8 @@ export function brokerCommand(program: Command): void {
     .option('--override <key=value...>', 'set a broker property (repeatable)', collect, [])
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error', 'info')
     .action(async (file: string | undefined, options: { override: string[]; logLevel: string }) => {
-      const logger = createLogger({ level: options.logLevel });
+      // pretty lines for a person at a terminal, JSON for anything collecting the output
+      const logger = createLogger({ level: options.logLevel, pretty: process.stdout.isTTY });
       let broker: Broker;
       try {
         const config = await loadBrokerConfig({
