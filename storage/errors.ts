@@ -2,7 +2,9 @@
  * Storage's error classes. The broker maps them to wire error codes in one place (broker/api/error-mapping.ts):
  * OffsetOutOfRangeError → OFFSET_OUT_OF_RANGE, CorruptRecordError → CORRUPT_MESSAGE, StorageIoError →
  * KAFKA_STORAGE_ERROR, RecordBatchTooLargeError → MESSAGE_TOO_LARGE (RECORD_LIST_TOO_LARGE for a whole request),
- * InvalidRecordError → INVALID_RECORD, InvalidConfigError → INVALID_CONFIG. The others are internal: a corrupt
+ * InvalidRecordError → INVALID_RECORD, InvalidConfigError → INVALID_CONFIG, OutOfOrderSequenceError →
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, DuplicateSequenceError → DUPLICATE_SEQUENCE_NUMBER, InvalidProducerEpochError →
+ * INVALID_PRODUCER_EPOCH. The others are internal: a corrupt
  * index or checkpoint is rebuilt or reported at load time, a segment offset overflow forces a roll.
  *
  * CorruptRecordError is protocol/records' class (the record format is the on-disk format), re-exported here so
@@ -64,6 +66,50 @@ export class InvalidRecordError extends StorageError {
   }
 }
 
+/**
+ * An idempotent producer's batch whose first sequence does not follow the last one the log holds for its producer
+ * id and epoch (a lost batch in between, or a new epoch not starting at 0).
+ */
+export class OutOfOrderSequenceError extends StorageError {
+  constructor(
+    readonly producerId: number,
+    readonly producerEpoch: number,
+    readonly sequence: number,
+    readonly lastSequence: number,
+  ) {
+    super(
+      `out of order sequence ${sequence} for producer ${producerId} epoch ${producerEpoch}: last sequence is ${lastSequence}`,
+    );
+    this.name = 'OutOfOrderSequenceError';
+  }
+}
+
+/**
+ * A batch the log already holds, sent again in a request with other batches. A duplicate sent alone is answered
+ * with the original batch's offsets instead (Kafka only accepts one batch per partition per idempotent produce).
+ */
+export class DuplicateSequenceError extends StorageError {
+  constructor(
+    readonly producerId: number,
+    readonly sequence: number,
+  ) {
+    super(`batch with sequence ${sequence} of producer ${producerId} is a duplicate within a multi-batch append`);
+    this.name = 'DuplicateSequenceError';
+  }
+}
+
+/** A batch from an older epoch than the log has seen for its producer id: a zombie producer instance. */
+export class InvalidProducerEpochError extends StorageError {
+  constructor(
+    readonly producerId: number,
+    readonly producerEpoch: number,
+    readonly currentEpoch: number,
+  ) {
+    super(`producer ${producerId} epoch ${producerEpoch} is older than the current epoch ${currentEpoch}`);
+    this.name = 'InvalidProducerEpochError';
+  }
+}
+
 /** An index file that fails its sanity check; the segment's indexes must be rebuilt from the log. */
 export class CorruptIndexError extends StorageError {
   constructor(
@@ -84,6 +130,17 @@ export class CorruptCheckpointError extends StorageError {
   ) {
     super(`corrupt checkpoint file ${file}: ${message}`, options);
     this.name = 'CorruptCheckpointError';
+  }
+}
+
+/** A producer state snapshot that fails its version, length or CRC check; the log is replayed instead. */
+export class CorruptSnapshotError extends StorageError {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`corrupt producer snapshot ${file}: ${message}`);
+    this.name = 'CorruptSnapshotError';
   }
 }
 

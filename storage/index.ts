@@ -25,4 +25,6 @@ export * from './log-config.js';
 export { loadLog, type LoadLogOptions } from './log-loader.js';
 export { CLEAN_SHUTDOWN_FILE, LogManager, type LogManagerOptions } from './log-manager.js';
 export { SILENT_LOGGER, type StorageLogger } from './logger.js';
+export * from './producer-snapshot-file.js';
+export * from './producer-state-manager.js';
 export { LogSegment, segmentFileName, parseSegmentFileName, type TimestampAndOffset } from './segment.js';

@@ -18,6 +18,7 @@ import {
   SWAP_FILE_SUFFIX,
   TIME_INDEX_FILE_SUFFIX,
 } from './segment.js';
+import { ProducerStateManager } from './producer-state-manager.js';
 import { LogSegments } from './segments.js';
 
 export interface LoadLogOptions {
@@ -32,6 +33,8 @@ export interface LoadLogOptions {
   logStartOffset: number;
   /** The log directory holds a clean-shutdown marker: skip scanning segments. */
   hadCleanShutdown: boolean;
+  /** producer.id.expiration.ms; default 1 day. */
+  producerIdExpirationMs?: number;
 }
 
 /**
@@ -44,7 +47,9 @@ export interface LoadLogOptions {
  *    truncated at the last valid batch, later segments are discarded, and the indexes are rebuilt;
  * 3. the log end offset is read from the last segment, the log start offset is the checkpointed one or the
  *    first segment's base offset, whichever is larger; the recovery point is the log end after a clean shutdown
- *    and otherwise stays where the checkpoint put it (at most the log end).
+ *    and otherwise stays where the checkpoint put it (at most the log end);
+ * 4. the idempotent producers' state is the newest valid `.snapshot` at or below the log end plus the batch
+ *    headers after it (snapshots above the log end, left by a crash or a truncation, are removed).
  */
 export async function loadLog(options: LoadLogOptions): Promise<Log> {
   const { dir, config, clock, handles } = options;
@@ -66,6 +71,15 @@ export async function loadLog(options: LoadLogOptions): Promise<Log> {
 
   const logEndOffset = await segments.active.readNextOffset();
   const logStartOffset = Math.min(Math.max(options.logStartOffset, segments.first!.baseOffset), logEndOffset);
+  const producerState = await ProducerStateManager.load({
+    dir,
+    logger,
+    segments: segments.all,
+    logStartOffset,
+    logEndOffset,
+    nowMs: clock.nowMs(),
+    ...(options.producerIdExpirationMs === undefined ? {} : { expirationMs: options.producerIdExpirationMs }),
+  });
   return new Log({
     dir,
     config,
@@ -78,6 +92,7 @@ export async function loadLog(options: LoadLogOptions): Promise<Log> {
     // After a crash the rescanned segments were not fsynced: they stay above the recovery point until a flush
     // (Kafka's rule), so another crash rescans them.
     recoveryPoint: options.hadCleanShutdown ? logEndOffset : Math.min(options.recoveryPoint, logEndOffset),
+    producerState,
   });
 }
 

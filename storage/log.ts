@@ -13,6 +13,7 @@ import {
   SWAP_FILE_SUFFIX,
   type TimestampAndOffset,
 } from './segment.js';
+import { type DuplicateBatch, ProducerStateManager } from './producer-state-manager.js';
 import type { LogSegments } from './segments.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -90,6 +91,8 @@ export interface LogState {
   logStartOffset: number;
   logEndOffset: number;
   recoveryPoint: number;
+  /** Loaded by LogLoader; default: empty, without snapshots on disk. */
+  producerState?: ProducerStateManager;
 }
 
 /**
@@ -104,7 +107,8 @@ export interface LogState {
  * Concurrency: every mutation (append, roll, flush, truncation, retention, config change, the cleaner's segment
  * swap) runs on one SerialQueue, so offsets are assigned in arrival order and no two writes interleave. Reads do
  * not queue: they see a snapshot of the segment list and only bytes whose write has completed, so a read never sees
- * a partial batch. Segments the cleaner replaces stay readable for file.delete.delay.ms, so a read that took its
+ * a partial batch. Idempotent producers' sequences are checked and recorded in the same queue step that assigns
+ * offsets (ProducerStateManager), so a check and its append are atomic. Segments the cleaner replaces stay readable for file.delete.delay.ms, so a read that took its
  * snapshot before the swap still finds them.
  *
  * Open a Log with LogLoader.load (recovery happens there); `new Log` takes an already recovered state.
@@ -118,6 +122,7 @@ export class Log {
   readonly #handles: FileHandleCache;
   readonly #logger: StorageLogger;
   readonly #segments: LogSegments;
+  readonly #producerState: ProducerStateManager;
   readonly #queue = new SerialQueue();
   #rollFlushes: Promise<void> = Promise.resolve();
   #logStartOffset: number;
@@ -143,6 +148,7 @@ export class Log {
     this.#handles = state.handles;
     this.#logger = state.logger.child({ tp: `${this.topic}-${this.partition}` });
     this.#segments = state.segments;
+    this.#producerState = state.producerState ?? new ProducerStateManager({ dir: state.dir, logger: this.#logger });
     this.#logStartOffset = state.logStartOffset;
     this.#logEndOffset = state.logEndOffset;
     this.#recoveryPoint = state.recoveryPoint;
@@ -179,6 +185,11 @@ export class Log {
     return this.#segments.all;
   }
 
+  /** The idempotent producers' state; mutated only on the log's queue. */
+  get producerState(): ProducerStateManager {
+    return this.#producerState;
+  }
+
   /**
    * Append complete v2 record batches. The bytes are validated (magic, length, CRC), offsets and the leader
    * epoch are written into them in place, and they are written to the active segment as they are. A batch over
@@ -208,8 +219,14 @@ export class Log {
     };
     // The CRCs are checked while the bytes are being written (the write is undone if one fails), unless the bytes
     // must be trusted first: LogAppendTime rewrites the CRC, and key checks decode the records.
-    const checkFirst = logAppendTime >= 0 || this.#config.compact;
+    // Sequence checks read header fields the CRC covers, so batches with a producer id are checked first too.
+    const hasProducers = views.some((view) => view.producerId >= 0);
+    const checkFirst = logAppendTime >= 0 || this.#config.compact || hasProducers;
     if (checkFirst) checkCrcs();
+    if (hasProducers && origin === 'client') {
+      const duplicate = this.#producerState.checkAppend(views);
+      if (duplicate !== null) return this.#duplicateInfo(duplicate, logAppendTime);
+    }
     if (this.#config.compact) await requireKeys(views);
     let next = this.#logEndOffset;
     let maxTimestamp = -1;
@@ -239,6 +256,7 @@ export class Log {
     await segment.append(lastOffset, maxTimestamp, offsetOfMaxTimestamp, records, checkFirst ? undefined : checkCrcs);
     this.#logEndOffset = next;
     this.#logEndPosition = segment.size;
+    if (hasProducers) this.#producerState.update(views);
     this.#unflushedRecords += recordCount;
     if (this.#unflushedRecords >= this.#config.flushMessages) await this.#flush(this.#logEndOffset);
     return {
@@ -251,6 +269,24 @@ export class Log {
       batchCount: views.length,
       recordCount,
       validBytes: records.length,
+    };
+  }
+
+  /**
+   * A retried batch the log already holds: Kafka answers with the original batch's offsets and writes nothing.
+   * Its timestamp is the append time only on a LogAppendTime topic.
+   */
+  #duplicateInfo(duplicate: DuplicateBatch, logAppendTime: number): LogAppendInfo {
+    return {
+      firstOffset: duplicate.firstOffset,
+      lastOffset: duplicate.lastOffset,
+      maxTimestamp: duplicate.timestamp,
+      offsetOfMaxTimestamp: duplicate.lastOffset,
+      logAppendTime: logAppendTime >= 0 ? duplicate.timestamp : -1,
+      logStartOffset: this.#logStartOffset,
+      batchCount: 0,
+      recordCount: 0,
+      validBytes: 0,
     };
   }
 
@@ -290,7 +326,8 @@ export class Log {
     if (old.baseOffset === baseOffset && old.size === 0) return old;
     const segment = await LogSegment.create(this.dir, baseOffset, this.#config, this.#clock, this.#handles);
     this.#segments.add(segment);
-    this.#retireInBackground(old, baseOffset);
+    // the state is captured now, at the roll's offset; the file is written with the old segment's flush
+    this.#retireInBackground(old, baseOffset, this.#producerState.snapshotBytes());
     this.#logger.info({ baseOffset }, 'rolled new log segment');
     return segment;
   }
@@ -298,14 +335,16 @@ export class Log {
   /**
    * The rolled segment's indexes are completed and trimmed and it is fsynced off the append path, as Kafka's "flush-log" task does
    * (an fsync of a whole segment would stall every append behind it); the recovery point moves when it is done.
+   * The producer state snapshot taken at the roll is written here too (Kafka snapshots on every roll).
    * Tasks that remove or rewrite segments wait for these first (#exclusive).
    */
-  #retireInBackground(old: LogSegment, upTo: number): void {
+  #retireInBackground(old: LogSegment, upTo: number, producerSnapshot: Buffer): void {
     this.#rollFlushes = this.#rollFlushes
       .then(async () => {
         // the final time index entry is written first, so the fsync covers it before the recovery point moves
         await old.onBecomeInactive();
         await old.flush();
+        await this.#producerState.writeSnapshot(upTo, producerSnapshot);
         if (upTo > this.#recoveryPoint && upTo <= this.#logEndOffset) this.#recoveryPoint = upTo;
       })
       .catch((err: unknown) =>
@@ -433,6 +472,12 @@ export class Log {
       this.#logEndPosition = this.#segments.active.size;
       this.#recoveryPoint = Math.min(this.#recoveryPoint, offset);
       this.#logStartOffset = Math.min(this.#logStartOffset, offset);
+      await this.#producerState.reload({
+        segments: this.#segments.all,
+        logStartOffset: this.#logStartOffset,
+        logEndOffset: offset,
+        nowMs: this.#clock.nowMs(),
+      });
       this.#logger.info({ offset }, 'truncated log');
       this.#notifyTruncated(offset);
       return true;
@@ -447,6 +492,7 @@ export class Log {
   async #truncateFullyAndStartAt(offset: number): Promise<void> {
     this.#checkOpen();
     for (const s of this.#segments.clear()) await s.deleteIfExists();
+    await this.#producerState.clear();
     this.#segments.add(await LogSegment.create(this.dir, offset, this.#config, this.#clock, this.#handles));
     this.#logStartOffset = offset;
     this.#logEndOffset = offset;
@@ -467,6 +513,7 @@ export class Log {
         throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.#logEndOffset);
       }
       if (offset > this.#logStartOffset) this.#logStartOffset = offset;
+      this.#producerState.evictBelow(this.#logStartOffset);
       await this.#deleteBelowLogStart();
       return this.#logStartOffset;
     });
@@ -480,6 +527,7 @@ export class Log {
   deleteOldSegments(): Promise<number> {
     return this.#exclusive(async () => {
       this.#checkOpen();
+      this.#producerState.removeExpired(this.#clock.nowMs());
       let deleted = await this.#deleteBelowLogStart();
       if (!this.#config.delete) return deleted;
       const { retentionMs, retentionBytes } = this.#config;
@@ -518,6 +566,7 @@ export class Log {
     if (doomed.length === 0) return 0;
     for (const s of doomed) this.#segments.remove(s);
     this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments.first!.baseOffset);
+    this.#producerState.evictBelow(this.#logStartOffset);
     // as Kafka: renamed `.deleted` now (a restart never loads them), removed after file.delete.delay.ms
     for (const s of doomed) await s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
     await this.#deleteLater(doomed);
@@ -638,21 +687,23 @@ export class Log {
     this.#pendingDeletes.clear();
   }
 
-  /** Flush and close every segment. Idempotent. */
+  /** Flush and close every segment, leaving a producer state snapshot at the log end. Idempotent. */
   close(): Promise<void> {
     return this.#exclusive(async () => {
       if (this.#closed) return;
       await this.#flush(this.#logEndOffset);
+      await this.#producerState.writeSnapshot(this.#logEndOffset);
       for (const s of this.#segments.all) await s.close();
       await this.#deletePendingNow();
       this.#closed = true;
     });
   }
 
-  /** Close and remove every segment file (the directory itself belongs to LogManager). */
+  /** Close and remove every segment and snapshot file (the directory itself belongs to LogManager). */
   delete(): Promise<void> {
     return this.#exclusive(async () => {
       for (const s of this.#segments.clear()) await s.deleteIfExists();
+      await this.#producerState.clear();
       await this.#deletePendingNow();
       this.#closed = true;
     });

@@ -10,6 +10,7 @@ import {
   DescribeLogDirs,
   Fetch,
   IncrementalAlterConfigs,
+  InitProducerId,
   ListOffsets,
   Metadata,
   Produce,
@@ -18,6 +19,7 @@ import type { LogManager } from '../../storage/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { Controller } from '../controller/controller.js';
 import type { MetadataCache } from '../metadata/metadata-cache.js';
+import { ProducerIdManager } from '../producer-id-manager.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { ALTER_CONFIGS_RANGE, alterConfigsHandler } from './handlers/alter-configs.js';
 import { API_VERSIONS_RANGE, apiVersionsHandler } from './handlers/api-versions.js';
@@ -33,6 +35,7 @@ import {
   INCREMENTAL_ALTER_CONFIGS_RANGE,
   incrementalAlterConfigsHandler,
 } from './handlers/incremental-alter-configs.js';
+import { INIT_PRODUCER_ID_RANGE, initProducerIdHandler } from './handlers/init-producer-id.js';
 import { LIST_OFFSETS_RANGE, listOffsetsHandler } from './handlers/list-offsets.js';
 import { METADATA_RANGE, metadataHandler } from './handlers/metadata.js';
 import { PRODUCE_RANGE, produceHandler } from './handlers/produce.js';
@@ -44,6 +47,8 @@ export interface ApiDeps {
   metadataCache: MetadataCache;
   replicaManager: ReplicaManager;
   logManager: LogManager;
+  /** Idempotent producer ids; default: one kept in the first log dir (a broker should pass the one it owns). */
+  producerIds?: ProducerIdManager;
 }
 
 /**
@@ -52,6 +57,8 @@ export interface ApiDeps {
  */
 export function brokerRouter(deps: ApiDeps): Router {
   const { config, controller, metadataCache, replicaManager, logManager } = deps;
+  const producerIds =
+    deps.producerIds ?? new ProducerIdManager({ logDir: config.logDirs[0]!, brokerId: config.brokerId });
   const router = new Router();
   return router
     .register(Produce, PRODUCE_RANGE, produceHandler(replicaManager))
@@ -82,5 +89,6 @@ export function brokerRouter(deps: ApiDeps): Router {
       incrementalAlterConfigsHandler({ controller, brokerId: config.brokerId }),
     )
     .register(DescribeLogDirs, DESCRIBE_LOG_DIRS_RANGE, describeLogDirsHandler(logManager))
-    .register(DescribeCluster, DESCRIBE_CLUSTER_RANGE, describeClusterHandler(metadataCache));
+    .register(DescribeCluster, DESCRIBE_CLUSTER_RANGE, describeClusterHandler(metadataCache))
+    .register(InitProducerId, INIT_PRODUCER_ID_RANGE, initProducerIdHandler(producerIds));
 }

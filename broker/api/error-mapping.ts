@@ -1,9 +1,12 @@
 import { ErrorCode, KafkaError } from '../../protocol/index.js';
 import {
   CorruptRecordError,
+  DuplicateSequenceError,
   InvalidConfigError,
+  InvalidProducerEpochError,
   InvalidRecordError,
   OffsetOutOfRangeError,
+  OutOfOrderSequenceError,
   RecordBatchTooLargeError,
   StorageIoError,
 } from '../../storage/index.js';
@@ -22,6 +25,9 @@ export function errorCodeFor(err: unknown): ErrorCode {
   if (err instanceof InvalidRecordError) return ErrorCode.INVALID_RECORD;
   if (err instanceof StorageIoError) return ErrorCode.KAFKA_STORAGE_ERROR;
   if (err instanceof InvalidConfigError) return ErrorCode.INVALID_CONFIG;
+  if (err instanceof OutOfOrderSequenceError) return ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
+  if (err instanceof DuplicateSequenceError) return ErrorCode.DUPLICATE_SEQUENCE_NUMBER;
+  if (err instanceof InvalidProducerEpochError) return ErrorCode.INVALID_PRODUCER_EPOCH;
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 

@@ -16,6 +16,7 @@ const EXPECTED: [apiKey: number, min: number, max: number][] = [
   [19, 0, 7], // CreateTopics
   [20, 0, 6], // DeleteTopics
   [21, 0, 2], // DeleteRecords
+  [22, 0, 4], // InitProducerId
   [32, 0, 4], // DescribeConfigs
   [33, 0, 2], // AlterConfigs
   [35, 0, 4], // DescribeLogDirs

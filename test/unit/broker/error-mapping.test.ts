@@ -3,8 +3,11 @@ import { errorCodeFor, errorMessageFor } from '../../../broker/api/error-mapping
 import { ErrorCode, KafkaError } from '../../../protocol/index.js';
 import {
   CorruptRecordError,
+  DuplicateSequenceError,
   InvalidConfigError,
+  InvalidProducerEpochError,
   InvalidRecordError,
+  OutOfOrderSequenceError,
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
   StorageIoError,
@@ -19,6 +22,9 @@ describe('errorCodeFor', () => {
     [new InvalidRecordError('no key'), ErrorCode.INVALID_RECORD],
     [new StorageIoError('write failed'), ErrorCode.KAFKA_STORAGE_ERROR],
     [new InvalidConfigError('retention.ms', 'x', 'not a number'), ErrorCode.INVALID_CONFIG],
+    [new OutOfOrderSequenceError(7, 0, 5, 2), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER],
+    [new DuplicateSequenceError(7, 3), ErrorCode.DUPLICATE_SEQUENCE_NUMBER],
+    [new InvalidProducerEpochError(7, 1, 2), ErrorCode.INVALID_PRODUCER_EPOCH],
     [new TypeError('oops'), ErrorCode.UNKNOWN_SERVER_ERROR],
     ['a string', ErrorCode.UNKNOWN_SERVER_ERROR],
     [undefined, ErrorCode.UNKNOWN_SERVER_ERROR],
