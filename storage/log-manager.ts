@@ -72,7 +72,8 @@ interface ManagedLog {
 export class LogManager {
   readonly #logs = new Map<string, ManagedLog>();
   readonly #creating = new Map<string, Promise<Log>>();
-  readonly #topicOverrides = new Map<string, Readonly<Record<string, string>>>();
+  /** Topics with overrides, parsed once: appends read min.insync.replicas from here. */
+  readonly #topicConfigs = new Map<string, LogConfig>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #logger: StorageLogger;
   readonly #handles: FileHandleCache;
@@ -127,14 +128,13 @@ export class LogManager {
 
   /** The effective config of a topic: its overrides over the defaults. */
   configFor(topic: string): LogConfig {
-    const overrides = this.#topicOverrides.get(topic);
-    return overrides === undefined ? this.#defaultConfig : logConfigFrom(overrides, this.#defaultConfig);
+    return this.#topicConfigs.get(topic) ?? this.#defaultConfig;
   }
 
   /** Set a topic's config overrides (validated first) and apply them to its open logs. */
   async setTopicConfig(topic: string, overrides: Readonly<Record<string, string>>): Promise<void> {
     const config = logConfigFrom(overrides, this.#defaultConfig);
-    this.#topicOverrides.set(topic, { ...overrides });
+    this.#topicConfigs.set(topic, config);
     await Promise.all(
       this.allLogs()
         .filter((l) => l.topic === topic)

@@ -199,7 +199,7 @@ export class Log {
   append(records: Buffer, options: LogAppendOptions = {}): Promise<LogAppendInfo> {
     let views: RecordBatchView[];
     try {
-      views = this.#checkHeaders(records);
+      views = this.#checkHeaders(records, options.origin ?? 'client');
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -291,13 +291,22 @@ export class Log {
   }
 
   /** Checks every batch's header: the bytes must be whole v2 batches, none too large. The CRCs come later. */
-  #checkHeaders(records: Buffer): RecordBatchView[] {
+  #checkHeaders(records: Buffer, origin: LogAppendOptions['origin']): RecordBatchView[] {
     const views: RecordBatchView[] = [];
     let end = 0;
     for (const view of batchViews(records)) {
       if (view.magic !== 2) throw new CorruptRecordError('magic', `record batch magic ${view.magic} is not 2`);
       if (view.sizeInBytes > this.#config.maxMessageBytes) {
         throw new RecordBatchTooLargeError(view.sizeInBytes, this.#config.maxMessageBytes);
+      }
+      // A client's batch must span exactly its records (Kafka's LogValidator), or the log end would run backwards
+      // or skip; compacted batches from a leader legitimately have gaps. The CRC does not catch a header that lies
+      // consistently, and one that also fails the CRC is reported as corrupt, as Kafka checks the CRC first.
+      if (origin === 'client' && (view.lastOffsetDelta < 0 || view.recordsCount !== view.lastOffsetDelta + 1)) {
+        if (!view.isValidCrc()) throw new CorruptRecordError('crc', `record batch at ${view.position} fails its CRC`);
+        throw new InvalidRecordError(
+          `record batch at ${view.position} has ${view.recordsCount} records but a last offset delta of ${view.lastOffsetDelta}`,
+        );
       }
       views.push(view);
       end = view.position + view.sizeInBytes;

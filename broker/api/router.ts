@@ -141,13 +141,12 @@ export class Router {
     }
     const request = new Request(route.schema, header, body as RequestOf<ApiSchema>, connection);
     if (connection.logger.isLevelEnabled('trace')) request.logger.trace('request');
-    return route
-      .handler(request)
-      .then((response): RequestOutcome =>
-        response === NO_RESPONSE
-          ? { kind: 'none' }
-          : { kind: 'respond', chunks: encodeResponse(route.schema, apiVersion, correlationId, response) },
-      );
+    return route.handler(request).then((response): RequestOutcome => {
+      if (response === NO_RESPONSE) return { kind: 'none' };
+      // answered by closing, after the responses before it (not encoded as a body: it is not one)
+      if (response instanceof CloseConnection) return { kind: 'close', reason: response.reason };
+      return { kind: 'respond', chunks: encodeResponse(route.schema, apiVersion, correlationId, response) };
+    });
   }
 
   /** An ApiVersions response body advertising every registration. */

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchViews, decodeBatch, type Record } from '../../../protocol/records/index.js';
+import { batchViews, decodeBatch, RecordBatchView, type Record } from '../../../protocol/records/index.js';
 import { MockClock } from '../../../storage/clock.js';
 import {
   CorruptRecordError,
@@ -136,6 +136,22 @@ describe('Log', () => {
       expect((await readAll(log)).map((r) => r.value?.toString())).toEqual(['a']);
       expect((await log.append(batchOf(['d']))).firstOffset).toBe(1);
       expect((await readAll(log)).map((r) => r.value?.toString())).toEqual(['a', 'd']);
+      await log.close();
+    });
+  });
+
+  it('refuses a client batch whose last offset delta does not match its record count, before any offset moves', async () => {
+    await withTempDir(async (root) => {
+      const log = await openLog(join(root, 't-0'));
+      await log.append(batchOf(['a', 'b']));
+      const lying = batchOf(['c', 'd', 'e']);
+      lying.writeInt32BE(-3, 23); // lastOffsetDelta sits after baseOffset, length, leader epoch, magic, crc, attributes
+      await expect(log.append(lying)).rejects.toBeInstanceOf(CorruptRecordError); // the CRC covers the delta
+      const consistent = new RecordBatchView(lying);
+      consistent.buf.writeUInt32BE(consistent.computeCrc(), 17);
+      await expect(log.append(lying)).rejects.toBeInstanceOf(InvalidRecordError);
+      expect(log.logEndOffset).toBe(2);
+      expect((await log.append(batchOf(['f']))).firstOffset).toBe(2);
       await log.close();
     });
   });
