@@ -6,6 +6,8 @@
  * to read everything.
  *
  *   rdkafka-perf <bootstrap|mock> <topic> <count> <size> <acks>
+ *   rdkafka-perf serve <topic>    runs a mock cluster with a one-partition topic for other clients: prints its
+ *                                 bootstrap address on a line, then serves until stdin closes
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -40,7 +42,27 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
   }
 }
 
+static int serve(const char *topic) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "test.mock.num.brokers", "1");
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) {
+    fprintf(stderr, "mock: %s\n", err);
+    return 1;
+  }
+  rd_kafka_mock_cluster_t *cluster = rd_kafka_handle_mock_cluster(rk);
+  rd_kafka_mock_topic_create(cluster, topic, 1, 1);
+  printf("%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
+  fflush(stdout);
+  while (getchar() != EOF) {
+  }
+  rd_kafka_destroy(rk);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "serve") == 0) return serve(argv[2]);
   if (argc != 6) {
     fprintf(stderr, "usage: rdkafka-perf <bootstrap|mock> <topic> <count> <size> <acks>\n");
     return 2;

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,9 @@ import { row, type BenchResult } from '../harness.js';
  * 64 KiB fetches (many round trips); the consume clock starts once the consumer is connected and knows the
  * partition's leader. The mock keeps only ~5 MB per partition, so each case stays below
  * that. Rounds interleave (mock, Samsa, ...) and each side keeps its best.
+ *
+ * kafkajs as the driver: the same producer code against Samsa and against a mock cluster served by
+ * `rdkafka-perf serve` (produce only: kafkajs consumes through groups, which come with issue 5).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(here, '..', 'native', 'rdkafka-perf.c');
@@ -51,6 +55,68 @@ async function buildPerf(): Promise<string | null> {
 async function perf(target: string, topic: string, count: number, size: number, acks: string): Promise<Timing> {
   const { stdout } = await exec(BINARY, [target, topic, String(count), String(size), acks], { timeout: 300_000 });
   return JSON.parse(stdout.trim()) as Timing;
+}
+
+const KAFKAJS_CASES = [
+  { size: 100, count: 20_000, acks: 1 },
+  { size: 1024, count: 5_000, acks: -1 },
+];
+const KAFKAJS_BATCH = 500;
+
+/** A mock cluster in a child process; resolves with its bootstrap address and a way to stop it. */
+async function serveMock(topic: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+  const child = spawn(BINARY, ['serve', topic], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  return {
+    bootstrap: line.toString().trim(),
+    stop: async () => {
+      child.stdin.end();
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** ms for kafkajs, in a child process, to send `count` records of `size` bytes (bench/kafkajs-produce.ts). */
+async function kafkajsProduce(
+  bootstrap: string,
+  topic: string,
+  count: number,
+  size: number,
+  acks: number,
+): Promise<number> {
+  const script = join(here, '..', 'kafkajs-produce.ts');
+  const args = [bootstrap, topic, String(count), String(size), String(acks), String(KAFKAJS_BATCH)];
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', script, ...args], { timeout: 300_000 });
+  return Number(stdout.trim());
+}
+
+async function kafkajsRows(bootstrap: string, admin: ReturnType<Kafka['admin']>): Promise<BenchResult[]> {
+  const topic = 'kafkajs-perf';
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  const mock = await serveMock(topic);
+  const rows: BenchResult[] = [];
+  try {
+    for (const { size, count, acks } of KAFKAJS_CASES) {
+      let mockMs = Infinity;
+      let samsaMs = Infinity;
+      for (let round = 0; round < ROUNDS; round++) {
+        mockMs = Math.min(mockMs, await kafkajsProduce(mock.bootstrap, topic, count, size, acks));
+        samsaMs = Math.min(samsaMs, await kafkajsProduce(bootstrap, topic, count, size, acks));
+      }
+      const perSecond = (ms: number): number => (count * 1000) / ms;
+      rows.push(
+        row(
+          `kafkajs produce ${count.toLocaleString('en-US')} × ${size} B, acks=${acks}: Samsa vs librdkafka mock (records/s)`,
+          perSecond(samsaMs),
+          'records/s',
+          perSecond(mockMs),
+        ),
+      );
+    }
+  } finally {
+    await mock.stop();
+  }
+  return rows;
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -97,6 +163,7 @@ export async function run(): Promise<BenchResult[]> {
         ),
       );
     }
+    results.push(...(await kafkajsRows(broker.bootstrapServers, admin)));
   } finally {
     await admin.disconnect();
     await broker.stop();
