@@ -360,13 +360,24 @@ export class LogSegment {
     // One read from the index entry below startOffset covers, in the common case, both the search for the first
     // batch (entries are keyed by a batch's last offset, so the lookup lands a batch or so early) and the bytes
     // returned; the header scan is the fallback when the first batch is not within it.
-    const indexPosition = this.#offsetIndex.lookup(startOffset).position;
-    const wanted = Math.max(0, Math.min(maxPosition - indexPosition, maxSize));
-    const buf =
-      scratch === undefined
-        ? await this.#log.read(indexPosition, wanted + READ_SEARCH_MARGIN)
-        : await this.#readInto(scratch, indexPosition, wanted + READ_SEARCH_MARGIN);
-    const found = firstBatchReaching(buf, startOffset);
+    let indexPosition = this.#offsetIndex.lookup(startOffset).position;
+    let buf: Buffer;
+    let found: ReturnType<typeof firstBatchReaching>;
+    let readSize = maxSize;
+    for (;;) {
+      const wanted = Math.max(0, Math.min(maxPosition - indexPosition, readSize));
+      buf =
+        scratch === undefined
+          ? await this.#log.read(indexPosition, wanted + READ_SEARCH_MARGIN)
+          : await this.#readInto(scratch, indexPosition, wanted + READ_SEARCH_MARGIN);
+      found = firstBatchReaching(buf, startOffset);
+      // Batches larger than the read (the entry below startOffset is the whole previous batch): the walk already
+      // knows where the next batch starts, so reading from there beats a header scan plus a third read. Batches
+      // next to each other tend to be alike, so a first batch taken whole is read as large as the one skipped.
+      if (found.at >= 0 || found.scanned <= buf.length || indexPosition + found.scanned >= maxPosition) break;
+      indexPosition += found.scanned;
+      if (minOneBatch) readSize = Math.max(maxSize, found.size);
+    }
     if (found.at < 0) {
       return this.#readFrom(startOffset, maxSize, maxPosition, minOneBatch, indexPosition + found.scanned);
     }
@@ -376,8 +387,11 @@ export class LogSegment {
     let bytes = buf.subarray(found.at, found.at + fetchSize);
     if (bytes.length < fetchSize && position + bytes.length < this.size) {
       // The read fell short: a first batch larger than maxSize (minOneBatch), or one far past the index entry.
-      const whole = Buffer.allocUnsafe(Math.min(fetchSize, this.size - position));
-      bytes.copy(whole);
+      // The rest goes after the bytes already read, in the scratch buffer when it has room.
+      const length = Math.min(fetchSize, this.size - position);
+      const inScratch = scratch !== undefined && found.at + length <= scratch.length;
+      const whole = inScratch ? scratch.subarray(found.at, found.at + length) : Buffer.allocUnsafe(length);
+      if (!inScratch) bytes.copy(whole);
       const n = await this.#log.readInto(whole, bytes.length, whole.length - bytes.length, position + bytes.length);
       bytes = whole.subarray(0, bytes.length + n);
     }
@@ -733,22 +747,24 @@ function appendBatches(records: Buffer): AppendBatch[] {
 
 /**
  * The first v2 batch in `buf` (batch-aligned at 0) whose last offset is ≥ `offset`: its position in `buf` and
- * size (`at` -1 when not found). `scanned` is how far the walk got: the next batch boundary, from which a file
- * scan resumes (possibly past the end of `buf`, or of the file when the last batch seen is torn).
+ * size (`at` -1 when not found; `size` is then that of the last batch walked over). `scanned` is how far the
+ * walk got: the next batch boundary, from which a file scan resumes (possibly past the end of `buf`, or of the
+ * file when the last batch seen is torn).
  * Anything the file scan would treat specially (a legacy entry, a bad length, the end of `buf` before the whole
  * header) ends the walk unfound, so that scan decides.
  */
 function firstBatchReaching(buf: Buffer, offset: number): { at: number; size: number; scanned: number } {
   let position = 0;
+  let size = 0;
   while (buf.length - position >= RECORD_BATCH_OVERHEAD) {
     const view = new RecordBatchView(buf, position);
     const length = view.batchLength;
     if (view.magic !== MAGIC_V2 || length < MIN_BATCH_LENGTH) break;
-    const size = length + LOG_OVERHEAD;
+    size = length + LOG_OVERHEAD;
     if (view.lastOffset >= offset) return { at: position, size, scanned: position };
     position += size;
   }
-  return { at: -1, size: 0, scanned: position };
+  return { at: -1, size, scanned: position };
 }
 
 /** Bytes of the leading whole entries in `buf`. */

@@ -29,10 +29,18 @@ export interface ApiRequest<A extends ApiSchema> {
   readonly connection: RequestContext;
   /** The connection's logger bound to api, v, corr and clientId; made on first use (most requests log nothing). */
   readonly logger: Logger;
+  /**
+   * Runs `release` once the response no longer needs the buffers it borrows: the socket has taken it, or there
+   * is none. Not run if the connection closes first (the buffers are then the GC's). Absent where no connection
+   * writes the response (handlers called directly).
+   */
+  readonly onResponseWritten?: (release: () => void) => void;
 }
 
 class Request<A extends ApiSchema> implements ApiRequest<A> {
   #logger: Logger | undefined;
+  /** Set by onResponseWritten; most requests have nothing to release. */
+  written: (() => void) | undefined;
 
   constructor(
     readonly schema: A,
@@ -50,6 +58,18 @@ class Request<A extends ApiSchema> implements ApiRequest<A> {
     });
     return this.#logger;
   }
+
+  // a property, not a method: handlers destructure their request
+  readonly onResponseWritten = (release: () => void): void => {
+    const earlier = this.written;
+    this.written =
+      earlier === undefined
+        ? release
+        : () => {
+            earlier();
+            release();
+          };
+  };
 }
 
 /**
@@ -142,10 +162,14 @@ export class Router {
     const request = new Request(route.schema, header, body as RequestOf<ApiSchema>, connection);
     if (connection.logger.isLevelEnabled('trace')) request.logger.trace('request');
     return route.handler(request).then((response): RequestOutcome => {
-      if (response === NO_RESPONSE) return { kind: 'none' };
-      // answered by closing, after the responses before it (not encoded as a body: it is not one)
-      if (response instanceof CloseConnection) return { kind: 'close', reason: response.reason };
-      return { kind: 'respond', chunks: encodeResponse(route.schema, apiVersion, correlationId, response) };
+      const { written } = request;
+      if (response === NO_RESPONSE || response instanceof CloseConnection) {
+        written?.();
+        // answered by closing, after the responses before it (not encoded as a body: it is not one)
+        return response === NO_RESPONSE ? { kind: 'none' } : { kind: 'close', reason: response.reason };
+      }
+      const chunks = encodeResponse(route.schema, apiVersion, correlationId, response);
+      return written === undefined ? { kind: 'respond', chunks } : { kind: 'respond', chunks, written };
     });
   }
 

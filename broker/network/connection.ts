@@ -2,9 +2,13 @@ import type { Socket } from 'node:net';
 import { FrameDecoder, FrameSizeError } from '../../protocol/index.js';
 import { Binding, type Logger } from '../logger.js';
 
-/** How one request ends: response chunks to write (size prefix included), nothing (acks=0), or closing. */
+/**
+ * How one request ends: response chunks to write (size prefix included), nothing (acks=0), or closing. `written`
+ * runs once the socket has taken the chunks (or failed to), so buffers they borrow can be reused; a response
+ * dropped because the connection closed never calls it.
+ */
 export type RequestOutcome =
-  { kind: 'respond'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close'; reason: string };
+  { kind: 'respond'; chunks: Buffer[]; written?: () => void } | { kind: 'none' } | { kind: 'close'; reason: string };
 
 export interface RequestContext {
   connectionId: string;
@@ -185,7 +189,10 @@ export class Connection {
         this.#socket.cork();
         corked = true;
       }
-      for (const chunk of outcome.chunks) full = !this.#socket.write(chunk) || full;
+      const last = outcome.chunks.length - 1;
+      for (let i = 0; i <= last; i++) {
+        full = !this.#socket.write(outcome.chunks[i]!, i === last ? outcome.written : undefined) || full;
+      }
     }
     if (corked) this.#socket.uncork();
     if (closeReason !== undefined) {

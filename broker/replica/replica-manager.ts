@@ -47,6 +47,12 @@ export interface FetchRequest {
   maxBytes: number;
   isolationLevel: IsolationLevel;
   partitions: readonly FetchPartitionRequest[];
+  /** Reusable read buffers; the results may be views of them (see LogReadOptions.buffer). */
+  buffers?: ReadBuffers;
+}
+
+export interface ReadBuffers {
+  take(maxBytes: number): Buffer | undefined;
 }
 
 export interface FetchPartitionResult {
@@ -248,6 +254,7 @@ export class ReplicaManager {
         request.isolationLevel,
         Math.min(p.partitionMaxBytes, remainingBytes),
         minOneBatch,
+        request.buffers,
       );
       const size = result.records?.length ?? 0;
       if (size > 0) {
@@ -265,12 +272,18 @@ export class ReplicaManager {
     isolationLevel: IsolationLevel,
     maxBytes: number,
     minOneBatch: boolean,
+    buffers: ReadBuffers | undefined,
   ): Promise<FetchPartitionResult> {
     const base = { topic: p.topic, partition: p.partition };
     const partition = this.getPartition(p.topic, p.partition);
     if (partition === undefined) return { ...base, ...NO_OFFSETS, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    // a caught-up consumer reads nothing: no buffer to hold through its long poll
+    const buffer = p.fetchOffset < partition.highWatermark ? buffers?.take(maxBytes) : undefined;
     try {
-      const read = await partition.read(p.fetchOffset, maxBytes, isolationLevel, { minOneBatch });
+      const read = await partition.read(p.fetchOffset, maxBytes, isolationLevel, {
+        minOneBatch,
+        ...(buffer === undefined ? {} : { buffer }),
+      });
       return { ...base, errorCode: ErrorCode.NONE, ...read };
     } catch (err) {
       // an out-of-range consumer needs the bounds to reset its position

@@ -1,6 +1,7 @@
 import type { Fetch } from '../../../protocol/index.js';
 import { ErrorCode, ZERO_UUID, type ResponseInput } from '../../../protocol/index.js';
 import { IsolationLevel } from '../../replica/partition.js';
+import { ReadBufferPool } from '../../replica/read-buffer-pool.js';
 import type { FetchPartitionRequest, FetchPartitionResult, ReplicaManager } from '../../replica/replica-manager.js';
 import type { ApiHandler } from '../router.js';
 
@@ -27,7 +28,8 @@ const EMPTY = Buffer.alloc(0);
  * incremental fetch of a session we never gave out gets FETCH_SESSION_ID_NOT_FOUND.
  */
 export function fetchHandler(replicaManager: ReplicaManager, topics: TopicIdLookup): ApiHandler<typeof Fetch> {
-  return async ({ header, body, connection }) => {
+  const pool = new ReadBufferPool();
+  return async ({ header, body, connection, onResponseWritten }) => {
     const byId = header.apiVersion >= 13;
     if (body.sessionId !== 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
@@ -53,6 +55,9 @@ export function fetchHandler(replicaManager: ReplicaManager, topics: TopicIdLook
       body.isolationLevel === IsolationLevel.READ_COMMITTED
         ? IsolationLevel.READ_COMMITTED
         : IsolationLevel.READ_UNCOMMITTED;
+    // the records are views of the lease's buffers until the socket has taken the response
+    const buffers = pool.lease();
+    onResponseWritten?.(() => buffers.release());
     const results =
       wanted.length === 0
         ? []
@@ -63,6 +68,7 @@ export function fetchHandler(replicaManager: ReplicaManager, topics: TopicIdLook
               maxBytes: body.maxBytes,
               isolationLevel,
               partitions: wanted,
+              buffers,
             },
             connection.signal,
           );

@@ -28,14 +28,17 @@ describe('Router over a socket server', () => {
   let port: number;
   let router: Router;
   const heartbeats: number[] = [];
+  const released: number[] = [];
 
   beforeEach(async () => {
     heartbeats.length = 0;
+    released.length = 0;
     router = new Router();
     router.register(ApiVersions, API_VERSIONS_RANGE, apiVersionsHandler(router));
     // a stand-in API: acks=0-like requests get no response when the member id says so
-    router.register(Heartbeat, { min: 0, max: 4 }, ({ header, body }) => {
+    router.register(Heartbeat, { min: 0, max: 4 }, ({ header, body, onResponseWritten }) => {
       heartbeats.push(header.correlationId);
+      onResponseWritten?.(() => released.push(header.correlationId));
       if (body.memberId === 'silent') return Promise.resolve(NO_RESPONSE);
       return Promise.resolve({ throttleTimeMs: 0, errorCode: ErrorCode.NONE });
     });
@@ -113,12 +116,14 @@ describe('Router over a socket server', () => {
   });
 
   it('writes nothing for a request whose handler answers NO_RESPONSE, and answers the next in order', async () => {
+    // onResponseWritten releases at once without a response, and after the socket has taken one
     const client = await WireClient.connect(port);
     client.send(request(Heartbeat, 3, 1, { groupId: 'g', generationId: 1, memberId: 'silent', groupInstanceId: null }));
     client.send(request(Heartbeat, 3, 2, { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null }));
     const { correlationId } = decodeResponse(Heartbeat, 3, (await client.nextFrame())!);
     expect(correlationId).toBe(2);
     expect(heartbeats).toEqual([1, 2]);
+    expect(released).toEqual([1, 2]);
     client.close();
   });
 

@@ -193,6 +193,26 @@ describe('LogSegment', () => {
     await indexed.close();
   });
 
+  it('reads past a previous batch larger than a read, whole, into a scratch buffer when it fits', async () => {
+    // every batch is indexed, so the lookup for the next batch's first offset lands on the whole previous batch
+    const segment = await create();
+    const big = await appendAll(segment, [
+      batch(0, 3, { valueSize: 100_000 }),
+      batch(3, 3, { valueSize: 100_000 }),
+      batch(6, 3, { valueSize: 100_000 }),
+    ]);
+    // Buffer.equals: deep equality on 300 KB buffers is slow
+    for (const scratch of [undefined, Buffer.alloc(1 << 20), Buffer.alloc(100_000)]) {
+      const second = await segment.read(3, 1000, segment.size, true, scratch);
+      expect(second!.position).toBe(big[0]!.length);
+      expect(second!.records.equals(big[1]!)).toBe(true);
+      expect(second!.records.buffer === scratch?.buffer).toBe(scratch !== undefined && scratch.length > big[1]!.length);
+      expect((await segment.read(6, 1 << 20, segment.size, true, scratch))!.records.equals(big[2]!)).toBe(true);
+      expect((await segment.read(4, 1000, segment.size, false, scratch))!.records.length).toBe(0);
+    }
+    await segment.close();
+  });
+
   it('adds index entries at batch boundaries every index.interval.bytes, never for the first batch', async () => {
     const segment = await create(1000, config({ 'index.interval.bytes': '500' }));
     const batches = await appendAll(segment, hundredRecords(1000));
