@@ -219,13 +219,24 @@ export class Log {
     };
     // The CRCs are checked while the bytes are being written (the write is undone if one fails), unless the bytes
     // must be trusted first: LogAppendTime rewrites the CRC, and key checks decode the records.
-    // Sequence checks read header fields the CRC covers, so batches with a producer id are checked first too.
     const hasProducers = views.some((view) => view.producerId >= 0);
-    const checkFirst = logAppendTime >= 0 || this.#config.compact || hasProducers;
+    const checkFirst = logAppendTime >= 0 || this.#config.compact;
     if (checkFirst) checkCrcs();
     if (hasProducers && origin === 'client') {
-      const duplicate = this.#producerState.checkAppend(views);
-      if (duplicate !== null) return this.#duplicateInfo(duplicate, logAppendTime);
+      // The sequence check reads fields the CRC covers but changes nothing, so a batch it lets through is still
+      // checked during the write; one it stops (duplicate, out of order, fenced) must pass its CRC first, so that
+      // corruption is reported as such, as Kafka checks the CRC before the sequence.
+      let duplicate: DuplicateBatch | null;
+      try {
+        duplicate = this.#producerState.checkAppend(views);
+      } catch (err) {
+        if (!checkFirst) checkCrcs();
+        throw err;
+      }
+      if (duplicate !== null) {
+        if (!checkFirst) checkCrcs();
+        return this.#duplicateInfo(duplicate, logAppendTime);
+      }
     }
     if (this.#config.compact) await requireKeys(views);
     let next = this.#logEndOffset;

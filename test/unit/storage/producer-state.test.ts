@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRecordBatch, crc32c } from '../../../protocol/records/index.js';
 import { MockClock } from '../../../storage/clock.js';
 import {
+  CorruptRecordError,
   CorruptSnapshotError,
   DuplicateSequenceError,
   InvalidProducerEpochError,
@@ -68,6 +69,21 @@ describe('idempotent producer state in the log', () => {
         sequence: 2,
         lastSequence: 0,
       });
+      expect(log.logEndOffset).toBe(1);
+      expect((await log.append(idem(1))).firstOffset).toBe(1);
+    });
+  });
+
+  it('reports a corrupt idempotent batch as corrupt, whatever its sequence says, and keeps the state', async () => {
+    await withLog(async (log) => {
+      await log.append(idem(0));
+      const corrupt = (seq: number): Buffer => {
+        const batch = idem(seq);
+        batch[batch.length - 1] ^= 0xff;
+        return batch;
+      };
+      // in sequence (checked during the write), a duplicate, and a gap: all corrupt first
+      for (const seq of [1, 0, 5]) await expect(log.append(corrupt(seq))).rejects.toBeInstanceOf(CorruptRecordError);
       expect(log.logEndOffset).toBe(1);
       expect((await log.append(idem(1))).firstOffset).toBe(1);
     });
