@@ -27,4 +27,5 @@ export { CLEAN_SHUTDOWN_FILE, LogManager, type LogManagerOptions } from './log-m
 export { SILENT_LOGGER, type StorageLogger } from './logger.js';
 export * from './producer-snapshot-file.js';
 export * from './producer-state-manager.js';
-export { LogSegment, segmentFileName, parseSegmentFileName, type TimestampAndOffset } from './segment.js';
+export { LogSegment, type TimestampAndOffset } from './segment.js';
+export { segmentFileName, parseSegmentFileName } from './segment-files.js';

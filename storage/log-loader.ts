@@ -7,17 +7,17 @@ import { FileRecords } from './file-records.js';
 import { Log } from './log.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
+import { LogSegment } from './segment.js';
 import {
   CLEANED_FILE_SUFFIX,
   DELETED_FILE_SUFFIX,
   INDEX_FILE_SUFFIX,
   LOG_FILE_SUFFIX,
-  LogSegment,
   parseSegmentFileName,
   segmentFileName,
   SWAP_FILE_SUFFIX,
   TIME_INDEX_FILE_SUFFIX,
-} from './segment.js';
+} from './segment-files.js';
 import { ProducerStateManager } from './producer-state-manager.js';
 import { LogSegments } from './segments.js';
 

@@ -6,13 +6,8 @@ import { CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, RecordBa
 import type { FileHandleCache } from './file-handle-cache.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
-import {
-  CLEANED_FILE_SUFFIX,
-  DELETED_FILE_SUFFIX,
-  LogSegment,
-  SWAP_FILE_SUFFIX,
-  type TimestampAndOffset,
-} from './segment.js';
+import { LogSegment, type TimestampAndOffset } from './segment.js';
+import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './segment-files.js';
 import { type DuplicateBatch, ProducerStateManager } from './producer-state-manager.js';
 import type { LogSegments } from './segments.js';
 import { SerialQueue } from './serial-queue.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crc32c } from '../protocol/records/index.js';
 import { fsyncDirectory } from './checkpoint-file.js';
 import { CorruptSnapshotError, storageIoError } from './errors.js';
-import { segmentFileName } from './segment.js';
+import { segmentFileName } from './segment-files.js';
 
 export const SNAPSHOT_FILE_SUFFIX = '.snapshot';
 const SNAPSHOT_FILE_NAME = /^(\d{20})\.snapshot$/;

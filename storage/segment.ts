@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import {
   CorruptRecordError,
   decodeBatch,
-  LOG_OVERHEAD,
   MAGIC_V2,
-  MIN_BATCH_LENGTH,
   NO_TIMESTAMP,
   RECORD_BATCH_OVERHEAD,
   RecordBatchView,
@@ -21,48 +19,8 @@ import type { OffsetPosition } from './offset-index.js';
 import { OffsetIndex } from './offset-index.js';
 import type { TimestampOffset } from './time-index.js';
 import { TimeIndex } from './time-index.js';
-
-export const LOG_FILE_SUFFIX = '.log';
-export const INDEX_FILE_SUFFIX = '.index';
-export const TIME_INDEX_FILE_SUFFIX = '.timeindex';
-export const TXN_INDEX_FILE_SUFFIX = '.txnindex';
-/** A segment scheduled for deletion (file.delete.delay.ms). */
-export const DELETED_FILE_SUFFIX = '.deleted';
-/** Cleaner output being written. */
-export const CLEANED_FILE_SUFFIX = '.cleaned';
-/** Complete cleaner output waiting to replace the segments it covers. */
-export const SWAP_FILE_SUFFIX = '.swap';
-
-export type SegmentFileKind =
-  typeof LOG_FILE_SUFFIX | typeof INDEX_FILE_SUFFIX | typeof TIME_INDEX_FILE_SUFFIX | typeof TXN_INDEX_FILE_SUFFIX;
-export type SegmentExtraSuffix = '' | typeof DELETED_FILE_SUFFIX | typeof CLEANED_FILE_SUFFIX | typeof SWAP_FILE_SUFFIX;
-
-const SEGMENT_FILE_NAME = /^(\d{20})(\.log|\.index|\.timeindex|\.txnindex)(\.deleted|\.cleaned|\.swap)?$/;
-
-/** `<baseOffset as 20 digits><suffix>`, e.g. segmentFileName(5, '.log') = `00000000000000000005.log`. */
-export function segmentFileName(baseOffset: number, suffix: string): string {
-  if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new RangeError(`invalid base offset ${baseOffset}`);
-  return String(baseOffset).padStart(20, '0') + suffix;
-}
-
-/** Parses a segment file name (`00000000000000000005.log`, `...5.index.swap`, ...); null for anything else. */
-export function parseSegmentFileName(
-  name: string,
-): { baseOffset: number; kind: SegmentFileKind; extraSuffix: SegmentExtraSuffix } | null {
-  const m = SEGMENT_FILE_NAME.exec(name);
-  if (m === null) return null;
-  const baseOffset = Number(m[1]);
-  if (!Number.isSafeInteger(baseOffset)) return null;
-  return { baseOffset, kind: m[2] as SegmentFileKind, extraSuffix: (m[3] ?? '') as SegmentExtraSuffix };
-}
-
-/** Kafka's offsetFromFileName: the number before the first dot. */
-export function offsetFromFileName(name: string): number {
-  const dot = name.indexOf('.');
-  const n = Number(dot < 0 ? name : name.substring(0, dot));
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a segment file name: ${name}`);
-  return n;
-}
+import { appendBatches, firstBatchReaching, wholeBatchesLength } from './batch-walk.js';
+import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, segmentFileName, TIME_INDEX_FILE_SUFFIX } from './segment-files.js';
 
 /** Kafka's RollParams. */
 export interface RollParams {
@@ -94,13 +52,6 @@ export interface TimestampAndOffset {
  * batch or so before it (index.interval.bytes apart, keyed by last offsets).
  */
 const READ_SEARCH_MARGIN = 64 * 1024;
-
-/** Per-batch facts gathered before an append. */
-interface AppendBatch {
-  size: number;
-  lastOffset: number;
-  maxTimestamp: number;
-}
 
 /**
  * One segment of a partition log: a FileRecords (.log), a sparse OffsetIndex (.index) and a TimeIndex
@@ -723,59 +674,6 @@ export class LogSegment {
 function randomJitter(config: LogConfig): number {
   if (config.segmentJitterMs <= 0) return 0;
   return Math.floor(Math.random() * Math.min(config.segmentJitterMs, config.segmentMs));
-}
-
-/** Header facts of each batch in an append; the bytes must be whole v2 batches. */
-function appendBatches(records: Buffer): AppendBatch[] {
-  const out: AppendBatch[] = [];
-  let position = 0;
-  while (position < records.length) {
-    if (records.length - position < RECORD_BATCH_OVERHEAD) {
-      throw new CorruptRecordError('length', `append has ${records.length - position} trailing bytes at ${position}`);
-    }
-    const view = new RecordBatchView(records, position);
-    if (view.magic !== MAGIC_V2) throw new CorruptRecordError('magic', `batch at ${position} has magic ${view.magic}`);
-    const size = view.sizeInBytes;
-    if (size < RECORD_BATCH_OVERHEAD || size > records.length - position) {
-      throw new CorruptRecordError('length', `batch at ${position} has length ${view.batchLength}`);
-    }
-    out.push({ size, lastOffset: view.lastOffset, maxTimestamp: view.maxTimestamp });
-    position += size;
-  }
-  return out;
-}
-
-/**
- * The first v2 batch in `buf` (batch-aligned at 0) whose last offset is ≥ `offset`: its position in `buf` and
- * size (`at` -1 when not found; `size` is then that of the last batch walked over). `scanned` is how far the
- * walk got: the next batch boundary, from which a file scan resumes (possibly past the end of `buf`, or of the
- * file when the last batch seen is torn).
- * Anything the file scan would treat specially (a legacy entry, a bad length, the end of `buf` before the whole
- * header) ends the walk unfound, so that scan decides.
- */
-function firstBatchReaching(buf: Buffer, offset: number): { at: number; size: number; scanned: number } {
-  let position = 0;
-  let size = 0;
-  while (buf.length - position >= RECORD_BATCH_OVERHEAD) {
-    const view = new RecordBatchView(buf, position);
-    const length = view.batchLength;
-    if (view.magic !== MAGIC_V2 || length < MIN_BATCH_LENGTH) break;
-    size = length + LOG_OVERHEAD;
-    if (view.lastOffset >= offset) return { at: position, size, scanned: position };
-    position += size;
-  }
-  return { at: -1, size, scanned: position };
-}
-
-/** Bytes of the leading whole entries in `buf`. */
-function wholeBatchesLength(buf: Buffer): number {
-  let position = 0;
-  while (buf.length - position >= LOG_OVERHEAD) {
-    const size = buf.readInt32BE(position + 8) + LOG_OVERHEAD;
-    if (size <= LOG_OVERHEAD || size > buf.length - position) break;
-    position += size;
-  }
-  return position;
 }
 
 /** Kafka's Utils.replaceSuffix. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CleaningStep } from '../../../storage/cleaner/cleaner.js';
 import { MockClock } from '../../../storage/clock.js';
 import type { Log } from '../../../storage/log.js';
-import { segmentFileName } from '../../../storage/segment.js';
+import { segmentFileName } from '../../../storage/segment-files.js';
 import { openLog } from '../../helpers/storage.js';
 import {
   appendEntries,

@@ -79,7 +79,7 @@ describe('idempotent producer state in the log', () => {
       await log.append(idem(0));
       const corrupt = (seq: number): Buffer => {
         const batch = idem(seq);
-        batch[batch.length - 1] ^= 0xff;
+        batch[batch.length - 1] = batch.at(-1)! ^ 0xff;
         return batch;
       };
       // in sequence (checked during the write), a duplicate, and a gap: all corrupt first

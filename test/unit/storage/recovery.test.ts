@@ -8,7 +8,7 @@ import { FileHandleCache } from '../../../storage/file-handle-cache.js';
 import { logConfigFrom } from '../../../storage/log-config.js';
 import { loadLog } from '../../../storage/log-loader.js';
 import type { Log } from '../../../storage/log.js';
-import { segmentFileName } from '../../../storage/segment.js';
+import { segmentFileName } from '../../../storage/segment-files.js';
 import { checkLog, type LoggedLine, recordingLogger } from '../../helpers/log-check.js';
 import { batchOf } from '../../helpers/storage.js';
 

@@ -15,14 +15,14 @@ import { NODE_FILE_IO } from '../../../storage/file-records.js';
 import type { LogConfig } from '../../../storage/log-config.js';
 import { logConfigFrom } from '../../../storage/log-config.js';
 import type { LogSegmentOptions } from '../../../storage/segment.js';
+import { LogSegment } from '../../../storage/segment.js';
 import {
   CLEANED_FILE_SUFFIX,
-  LogSegment,
   offsetFromFileName,
   parseSegmentFileName,
   segmentFileName,
   SWAP_FILE_SUFFIX,
-} from '../../../storage/segment.js';
+} from '../../../storage/segment-files.js';
 
 let dir: string;
 let handles: FileHandleCache;
