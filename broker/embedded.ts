@@ -22,7 +22,7 @@ export const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = {
 export interface EmbeddedBroker {
   readonly broker: Broker;
   /** host:port to hand to clients. */
-  readonly bootstrapServers: string;
+  readonly bootstrap: string;
   readonly logDir: string;
   /** Stops the broker; removes the log directory if startBroker made it. */
   stop(): Promise<void>;
@@ -45,7 +45,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Emb
     );
     return {
       broker,
-      bootstrapServers: broker.bootstrapServers,
+      bootstrap: broker.bootstrapServers,
       logDir,
       async stop() {
         await broker.stop();

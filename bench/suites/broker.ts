@@ -123,7 +123,7 @@ export async function run(): Promise<BenchResult[]> {
   const problem = await buildPerf();
   if (problem !== null) return [row(`broker suite skipped: ${problem}`, 0, '')];
   const broker = await startBroker();
-  const kafka = new Kafka({ brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const results: BenchResult[] = [];
@@ -139,7 +139,7 @@ export async function run(): Promise<BenchResult[]> {
         await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
         for (const [side, target] of [
           ['mock', 'mock'],
-          ['samsa', broker.bootstrapServers],
+          ['samsa', broker.bootstrap],
         ] as const) {
           const t = await perf(target, topic, count, size, acks);
           best[side].produceMs = Math.min(best[side].produceMs, t.produceMs);
@@ -163,7 +163,7 @@ export async function run(): Promise<BenchResult[]> {
         ),
       );
     }
-    results.push(...(await kafkajsRows(broker.bootstrapServers, admin)));
+    results.push(...(await kafkajsRows(broker.bootstrap, admin)));
   } finally {
     await admin.disconnect();
     await broker.stop();

@@ -19,7 +19,7 @@ describe('idempotent producer (kafkajs)', () => {
 
   beforeAll(async () => {
     embedded = await startBroker();
-    const kafka = new Kafka({ clientId: 'idem', brokers: [embedded.bootstrapServers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'idem', brokers: [embedded.bootstrap], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -39,7 +39,7 @@ describe('idempotent producer (kafkajs)', () => {
   }
 
   async function produceRaw(topic: string, records: Buffer): Promise<{ errorCode: number; baseOffset: number }> {
-    const port = Number(embedded.bootstrapServers.split(':').at(-1));
+    const port = Number(embedded.bootstrap.split(':').at(-1));
     const client = await WireClient.connect(port);
     try {
       const body = {

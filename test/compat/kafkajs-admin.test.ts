@@ -17,7 +17,7 @@ describe('kafkajs admin and producer', () => {
     installKafkajsLz4();
     embedded = await startBroker({ properties: { 'auto.create.topics.enable': 'false' } });
     brokerId = embedded.broker.config.brokerId;
-    kafka = new Kafka({ clientId: 'admin-compat', brokers: [embedded.bootstrapServers], logLevel: logLevel.NOTHING });
+    kafka = new Kafka({ clientId: 'admin-compat', brokers: [embedded.bootstrap], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
     producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
@@ -41,7 +41,7 @@ describe('kafkajs admin and producer', () => {
   async function consume(topic: string, format = '%k=%s\\n'): Promise<string[]> {
     const out = await kcat([
       '-b',
-      embedded.bootstrapServers,
+      embedded.bootstrap,
       '-C',
       '-t',
       topic,

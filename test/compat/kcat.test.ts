@@ -17,7 +17,7 @@ describe('kcat against the broker', () => {
 
   beforeAll(async () => {
     embedded = await startBroker();
-    bootstrap = embedded.bootstrapServers;
+    bootstrap = embedded.bootstrap;
     const kafka = new Kafka({ clientId: 'kcat-compat', brokers: [bootstrap], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();

@@ -18,7 +18,7 @@ describe('@platformatic/kafka admin and idempotent producer', () => {
 
   beforeAll(async () => {
     embedded = await startBroker();
-    const bootstrapBrokers = [embedded.bootstrapServers];
+    const bootstrapBrokers = [embedded.bootstrap];
     admin = new Admin({ clientId: 'pf-admin', bootstrapBrokers, retries: 0 });
     producer = new Producer({
       clientId: 'pf-producer',
@@ -106,7 +106,7 @@ describe('@platformatic/kafka admin and idempotent producer', () => {
     // kcat reads every partition from the beginning: each record once, in send order within its partition
     const out = await kcat([
       '-b',
-      embedded.bootstrapServers,
+      embedded.bootstrap,
       '-C',
       '-t',
       'pf-events',
@@ -169,7 +169,7 @@ describe('@platformatic/kafka admin and idempotent producer', () => {
     await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
     const codecProducer = new Producer({
       clientId: `pf-${compression}`,
-      bootstrapBrokers: [embedded.bootstrapServers],
+      bootstrapBrokers: [embedded.bootstrap],
       serializers: stringSerializers,
       compression,
       idempotent: true,
@@ -186,7 +186,7 @@ describe('@platformatic/kafka admin and idempotent producer', () => {
     expect(batch!.producerId).toBeGreaterThanOrEqual(0);
     const out = await kcat([
       '-b',
-      embedded.bootstrapServers,
+      embedded.bootstrap,
       '-C',
       '-t',
       topic,

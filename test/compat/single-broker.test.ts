@@ -19,7 +19,7 @@ describe('single broker with kafkajs and kcat', () => {
   beforeAll(async () => {
     embedded = await startBroker();
     firstLogDir = embedded.logDir;
-    kafka = new Kafka({ clientId: 'compat', brokers: [embedded.bootstrapServers], logLevel: logLevel.NOTHING });
+    kafka = new Kafka({ clientId: 'compat', brokers: [embedded.bootstrap], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
     producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -38,7 +38,7 @@ describe('single broker with kafkajs and kcat', () => {
   async function consumeAll(topic: string): Promise<string[]> {
     const out = await kcat([
       '-b',
-      embedded.bootstrapServers,
+      embedded.bootstrap,
       '-C',
       '-t',
       topic,
@@ -79,7 +79,7 @@ describe('single broker with kafkajs and kcat', () => {
 
   it('auto-creates a topic kcat produces to, with lz4, and kafkajs sees its offsets', async () => {
     const lines = Array.from({ length: 50 }, (_, i) => `key${i}:line ${i}`).join('\n');
-    await kcat(['-b', embedded.bootstrapServers, '-P', '-t', 'from-kcat', '-z', 'lz4', '-K', ':'], lines + '\n');
+    await kcat(['-b', embedded.bootstrap, '-P', '-t', 'from-kcat', '-z', 'lz4', '-K', ':'], lines + '\n');
     const offsets = await admin.fetchTopicOffsets('from-kcat');
     expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(50);
     expect((await consumeAll('from-kcat')).length).toBe(50);
@@ -91,7 +91,7 @@ describe('single broker with kafkajs and kcat', () => {
     await admin.disconnect();
     await embedded.broker.stop();
     embedded = await startBroker({ properties: { 'log.dirs': dir } });
-    kafka = new Kafka({ clientId: 'compat', brokers: [embedded.bootstrapServers], logLevel: logLevel.NOTHING });
+    kafka = new Kafka({ clientId: 'compat', brokers: [embedded.bootstrap], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     producer = kafka.producer();
     await admin.connect();

@@ -5,9 +5,10 @@ import { type ApiHandler, CloseConnection, NO_RESPONSE } from '../router.js';
 
 /**
  * Versions served: 0-9 (protocol-surface.md: librdkafka enables its codecs only when the range includes 0).
- * Record data must be v2 batches, which every client in the table sends from v3 on; the v0-v2 message formats
- * get INVALID_RECORD per partition (Kafka 4 no longer accepts them either).
+ * Versions 0-2 are advertised but answered UNSUPPORTED_VERSION per partition, as Kafka 4 does (KAFKA-18659); from
+ * v3 on, record data must be v2 batches, and legacy message sets get INVALID_RECORD.
  */
+const FIRST_SERVED_VERSION = 3;
 export const PRODUCE_RANGE = { min: 0, max: 9 };
 
 type PartitionResponse = ResponseInput<typeof Produce>['responses'][number]['partitionResponses'][number];
@@ -23,17 +24,20 @@ const MAGIC_OFFSET = 16;
  * learns of it.
  */
 export function produceHandler(replicaManager: ReplicaManager): ApiHandler<typeof Produce> {
-  return async ({ body }) => {
+  return async ({ header, body }) => {
     const acks = body.acks;
+    const unsupported = header.apiVersion < FIRST_SERVED_VERSION;
     const results = new Map<string, PartitionResponse>();
     const entries: AppendEntry[] = [];
     for (const topic of body.topicData) {
       for (const p of topic.partitionData) {
-        const rejected = !VALID_ACKS.has(acks)
-          ? ErrorCode.INVALID_REQUIRED_ACKS
-          : p.records === null || p.records.length <= MAGIC_OFFSET || p.records[MAGIC_OFFSET] !== 2
-            ? ErrorCode.INVALID_RECORD
-            : null;
+        const rejected = unsupported
+          ? ErrorCode.UNSUPPORTED_VERSION
+          : !VALID_ACKS.has(acks)
+            ? ErrorCode.INVALID_REQUIRED_ACKS
+            : p.records === null || p.records.length <= MAGIC_OFFSET || p.records[MAGIC_OFFSET] !== 2
+              ? ErrorCode.INVALID_RECORD
+              : null;
         if (rejected !== null) results.set(key(topic.name, p.index), failed(p.index, rejected));
         else entries.push({ topic: topic.name, partition: p.index, records: p.records! });
       }

@@ -152,7 +152,7 @@ describe('bad input against a running broker', () => {
         'socket.request.max.bytes': String(MAX_REQUEST_BYTES),
       },
     });
-    port = Number(embedded.bootstrapServers.split(':')[1]);
+    port = Number(embedded.bootstrap.split(':')[1]);
     steady = await WireClient.connect(port);
     steady.send([
       frame(CreateTopics, 5, 0, {
@@ -320,6 +320,29 @@ describe('bad input against a running broker', () => {
     }
     // the next good batch lands right after the first one
     expect((await produce(records)).baseOffset).toBe(first.baseOffset + 1);
+    client.close();
+  });
+
+  it('answers Produce v0-2 with UNSUPPORTED_VERSION and a legacy message set in v3+ with INVALID_RECORD', async () => {
+    const client = await WireClient.connect(port);
+    const produce = async (version: number, correlationId: number, data: Buffer) => {
+      client.send([
+        frame(Produce, version, correlationId, {
+          acks: 1,
+          timeoutMs: 1000,
+          topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: data }] }],
+        }),
+      ]);
+      const response = decodeResponse(Produce, version, (await client.nextFrame())!);
+      return response.body.responses[0]!.partitionResponses[0]!.errorCode;
+    };
+    for (const version of [0, 1, 2]) {
+      expect(await produce(version, 200 + version, records), `v${version}`).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    }
+    const legacy = Buffer.from(records);
+    legacy[16] = 1; // the magic byte sits at the same position in every message format
+    expect(await produce(3, 210, legacy)).toBe(ErrorCode.INVALID_RECORD);
+    expect(await produce(3, 211, records)).toBe(ErrorCode.NONE);
     client.close();
   });
 

@@ -36,7 +36,7 @@ describe('request pipelining on one connection', () => {
 
   beforeAll(async () => {
     embedded = await startBroker({ properties: { 'auto.create.topics.enable': 'false' } });
-    port = Number(embedded.bootstrapServers.split(':')[1]);
+    port = Number(embedded.bootstrap.split(':')[1]);
     const client = await WireClient.connect(port);
     // the topic exists before the pipeline, so the fetch parks on an existing empty partition
     client.send(
