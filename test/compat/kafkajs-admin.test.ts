@@ -39,19 +39,7 @@ describe('kafkajs admin and producer', () => {
   }
 
   async function consume(topic: string, format = '%k=%s\\n'): Promise<string[]> {
-    const out = await kcat([
-      '-b',
-      embedded.bootstrap,
-      '-C',
-      '-t',
-      topic,
-      '-o',
-      'beginning',
-      '-e',
-      '-q',
-      '-f',
-      format,
-    ]);
+    const out = await kcat(['-b', embedded.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', format]);
     return out.split('\n').filter((l) => l !== '');
   }
 
