@@ -25,7 +25,7 @@ import { row, type BenchResult } from '../harness.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(here, '..', 'native', 'rdkafka-perf.c');
 const BINARY = join(here, '..', '..', 'node_modules', '.cache', 'samsa-bench', 'rdkafka-perf');
-const ROUNDS = 5;
+const ROUNDS = 7;
 const CASES = [
   { size: 100, count: 40_000, acks: '1' },
   { size: 100, count: 40_000, acks: 'all' },

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameSizeError } from '../../protocol/index.js';
 import { Binding, type Logger } from '../logger.js';
+import type { FrameBufferPool } from './frame-buffer-pool.js';
 
 /**
  * How one request ends: response chunks to write (size prefix included), nothing (acks=0), or closing. `written`
@@ -32,7 +33,8 @@ export interface HandlerResult {
 
 /**
  * Called once per frame, synchronously and in frame order. `frame` excludes the size prefix and is a view of a
- * network chunk: copy any part kept after `completed` settles.
+ * network chunk or a pooled buffer reused once `completed` settles: copy any part kept after that, responses
+ * included.
  */
 export type RequestHandler = (frame: Buffer, ctx: RequestContext) => HandlerResult;
 
@@ -50,6 +52,8 @@ export interface ConnectionOptions {
   /** connections.max.idle.ms: no bytes either way and no request pending for this long closes the connection. */
   idleMs: number;
   maxInFlightRequests?: number;
+  /** Where frames spread over several reads are assembled; without one each gets a fresh buffer. */
+  framePool?: FrameBufferPool;
 }
 
 /** A dispatched request waiting for its turn to be written; `outcome` is set once `completed` resolves. */
@@ -79,6 +83,7 @@ export class Connection {
   readonly #handler: RequestHandler;
   readonly #log: Logger;
   readonly #decoder: FrameDecoder;
+  readonly #framePool: FrameBufferPool | undefined;
   readonly #maxInFlight: number;
   readonly #idleMs: number;
   readonly #abort = new AbortController();
@@ -96,7 +101,8 @@ export class Connection {
     this.#socket = socket;
     this.#handler = options.handler;
     this.#log = options.logger.child({ [Binding.conn]: this.id, [Binding.remote]: this.remote });
-    this.#decoder = new FrameDecoder(options.maxFrameBytes);
+    this.#framePool = options.framePool;
+    this.#decoder = new FrameDecoder(options.maxFrameBytes, options.framePool?.allocate);
     this.#maxInFlight = options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS;
     this.#idleMs = options.idleMs;
     this.#ctx = {
@@ -155,6 +161,7 @@ export class Connection {
     try {
       result = this.#handler(frame, this.#ctx);
     } catch (err) {
+      this.#framePool?.release(frame);
       this.#fail('request handler threw', err);
       return;
     }
@@ -163,10 +170,14 @@ export class Connection {
     result.completed
       .then(
         (outcome) => {
+          this.#framePool?.release(frame);
           entry.outcome = outcome;
           this.#flush();
         },
-        (err: unknown) => this.#fail('request handler failed', err),
+        (err: unknown) => {
+          this.#framePool?.release(frame);
+          this.#fail('request handler failed', err);
+        },
       )
       // #flush should not throw; if it does, that is one broken connection, not an unhandled rejection.
       .catch((err: unknown) => this.#fail('writing a response failed', err));
@@ -249,6 +260,7 @@ export class Connection {
   #release(): void {
     this.#closing = true;
     this.#inFlight = [];
+    if (this.#framePool !== undefined) for (const frame of this.#backlog) this.#framePool.release(frame);
     this.#backlog = [];
     this.#socket.setTimeout(0);
     this.#abort.abort();

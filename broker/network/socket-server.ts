@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { ListenerAddress } from '../config.js';
 import { Binding, type Logger } from '../logger.js';
 import { Connection, type RequestHandler } from './connection.js';
+import { FrameBufferPool } from './frame-buffer-pool.js';
 
 /** Where a listener actually bound: the real address and port, also for host '' and port 0. */
 export type BoundListener = ListenerAddress;
@@ -21,15 +22,16 @@ export interface SocketServerOptions {
 /**
  * Accepts TCP connections on every listener and hands each socket to a Connection with the shared handler.
  *
- * Owns one net.Server per listener and the set of open connections. `start()` runs once; if any listener fails
- * to bind, the ones already bound are closed before the error is rethrown. `close()` stops accepting and
- * destroys open connections at once: unwritten responses are dropped, so the broker should stop its request
- * sources (or let them finish) before closing the network. `close()` is idempotent and resolves when every
- * listener and connection is closed.
+ * Owns one net.Server per listener, the set of open connections and the pool their large request frames are
+ * assembled in. `start()` runs once; if any listener fails to bind, the ones already bound are closed before the
+ * error is rethrown. `close()` stops accepting and destroys open connections at once: unwritten responses are
+ * dropped, so the broker should stop its request sources (or let them finish) before closing the network.
+ * `close()` is idempotent and resolves when every listener and connection is closed.
  */
 export class SocketServer {
   readonly #servers: Server[] = [];
   readonly #connections = new Set<Connection>();
+  readonly #framePool = new FrameBufferPool();
   #nextConnection = 0;
   #started = false;
   #closing: Promise<void> | undefined;
@@ -102,6 +104,7 @@ export class SocketServer {
       maxFrameBytes: options.maxFrameBytes,
       idleMs: options.idleMs,
       maxInFlightRequests: options.maxInFlightRequests,
+      framePool: this.#framePool,
     });
     this.#connections.add(connection);
     void connection.closed.then(() => this.#connections.delete(connection));

@@ -264,4 +264,31 @@ describe('SocketServer and Connection', () => {
     expect(c.frames).toEqual(payloads);
     expect(maxOutstanding).toBe(3);
   });
+
+  it('reuses the buffer of a large frame only after its request completes', async () => {
+    const hold = deferred<RequestOutcome>();
+    const held: { frame?: Buffer } = {};
+    const seen: string[] = [];
+    const { client } = await serve(
+      (f) => {
+        seen.push(f.toString('latin1', 0, 1));
+        if (f[0] === 0x61) {
+          held.frame = f;
+          return { completed: hold.promise };
+        }
+        return { completed: Promise.resolve(echo(f.subarray(0, 1))) };
+      },
+      { maxFrameBytes: 1 << 20 },
+    );
+    const c = await client();
+    // 200 KB each: every frame spans several socket reads, so each is assembled in a pooled buffer
+    const big = (letter: string): string => letter.repeat(200_000);
+    c.send(big('a'), big('b'), big('c'), big('d'), big('e'));
+    await waitFor(() => seen.length === 5, 'all five dispatched');
+    // b..e completed while a was held: their buffers went round the pool, and a's stayed a's
+    expect(held.frame!.every((byte) => byte === 0x61)).toBe(true);
+    hold.resolve(echo(Buffer.from('a')));
+    await waitFor(() => c.frames.length === 5, 'five responses');
+    expect(c.frames).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
 });

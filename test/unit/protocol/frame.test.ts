@@ -31,6 +31,27 @@ describe('FrameDecoder', () => {
     expect(b!.toString()).toBe('de');
   });
 
+  it('assembles a frame spread over chunks in one buffer from the allocator, and returns that buffer', () => {
+    const given: Buffer[] = [];
+    const decoder = new FrameDecoder(1 << 20, (size) => {
+      const buffer = Buffer.alloc(size);
+      given.push(buffer);
+      return buffer;
+    });
+    const payload = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
+    const stream = Buffer.concat([frame(payload), frame(Buffer.from('x'))]);
+    const got: Buffer[] = [];
+    for (let at = 0; at < stream.length; at += 1024) {
+      got.push(...decoder.push(stream.subarray(at, at + 1024)));
+      if (got.length === 0) expect(decoder.bufferedBytes).toBe(Math.min(at + 1024, 3004));
+    }
+    expect(given.map((b) => b.length)).toEqual([3000]);
+    expect(got[0]).toBe(given[0]);
+    expect(got[0]!.equals(payload)).toBe(true);
+    expect(got[1]!.toString()).toBe('x');
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
   it('rejects a size above the maximum before the frame arrives', () => {
     const decoder = new FrameDecoder(1000);
     const head = Buffer.alloc(4);
