@@ -155,6 +155,30 @@ export const BROKER_CONFIG = deepFreeze({
     validate: atLeast(1),
     doc: 'Committed offsets of an empty group are kept this long.',
   },
+  'offsets.retention.check.interval.ms': {
+    type: 'long',
+    default: 600_000,
+    validate: atLeast(1),
+    doc: 'How often expired committed offsets are removed.',
+  },
+  'offsets.topic.segment.bytes': {
+    type: 'int',
+    default: 104_857_600,
+    validate: atLeast(1),
+    doc: 'segment.bytes of __consumer_offsets.',
+  },
+  'offsets.commit.timeout.ms': {
+    type: 'int',
+    default: 5000,
+    validate: atLeast(1),
+    doc: 'How long an offset commit waits for the offsets topic replicas.',
+  },
+  'offset.metadata.max.bytes': {
+    type: 'int',
+    default: 4096,
+    validate: atLeast(0),
+    doc: 'Longest metadata string kept with a committed offset.',
+  },
   'group.initial.rebalance.delay.ms': {
     type: 'int',
     default: 3000,
@@ -267,6 +291,10 @@ export interface BrokerConfig {
   readonly offsetsTopicNumPartitions: number;
   readonly offsetsTopicReplicationFactor: number;
   readonly offsetsRetentionMinutes: number;
+  readonly offsetsRetentionCheckIntervalMs: number;
+  readonly offsetsTopicSegmentBytes: number;
+  readonly offsetsCommitTimeoutMs: number;
+  readonly offsetMetadataMaxBytes: number;
   readonly groupInitialRebalanceDelayMs: number;
   readonly groupMinSessionTimeoutMs: number;
   readonly groupMaxSessionTimeoutMs: number;
@@ -381,6 +409,10 @@ export function parseBrokerConfig(props: Readonly<Record<string, string>>): Brok
     offsetsTopicNumPartitions: v['offsets.topic.num.partitions'],
     offsetsTopicReplicationFactor: v['offsets.topic.replication.factor'],
     offsetsRetentionMinutes: v['offsets.retention.minutes'],
+    offsetsRetentionCheckIntervalMs: v['offsets.retention.check.interval.ms'],
+    offsetsTopicSegmentBytes: v['offsets.topic.segment.bytes'],
+    offsetsCommitTimeoutMs: v['offsets.commit.timeout.ms'],
+    offsetMetadataMaxBytes: v['offset.metadata.max.bytes'],
     groupInitialRebalanceDelayMs: v['group.initial.rebalance.delay.ms'],
     groupMinSessionTimeoutMs: v['group.min.session.timeout.ms'],
     groupMaxSessionTimeoutMs: v['group.max.session.timeout.ms'],
