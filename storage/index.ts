@@ -8,10 +8,10 @@ export * from './cleaner/index.js';
 export { type Clock, MockClock, SystemClock } from './clock.js';
 export * from './errors.js';
 export { FileHandleCache } from './file-handle-cache.js';
+export { Log } from './log.js';
 export {
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
-  Log,
   type LogAppendInfo,
   type LogAppendOptions,
   type LogReadOptions,
@@ -20,7 +20,7 @@ export {
   type ReplaceSegmentsOptions,
   type SwapStep,
   type TruncationListener,
-} from './log.js';
+} from './log-types.js';
 export * from './log-config.js';
 export { loadLog, type LoadLogOptions } from './log-loader.js';
 export { CLEAN_SHUTDOWN_FILE, LogManager, type LogManagerOptions } from './log-manager.js';

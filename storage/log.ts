@@ -1,94 +1,32 @@
 import { basename } from 'node:path';
-import { batchViews, decodeBatch, type RecordBatchView } from '../protocol/records/index.js';
+import type { RecordBatchView } from '../protocol/records/index.js';
+import { assignOffsets, checkBatchHeaders, duplicateAppendInfo, requireKeys } from './batch-append.js';
 import { fsyncDirectory, parseTopicPartitionKey } from './checkpoint-file.js';
 import type { Clock } from './clock.js';
-import { CorruptRecordError, InvalidRecordError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js';
+import { OffsetOutOfRangeError } from './errors.js';
 import type { FileHandleCache } from './file-handle-cache.js';
 import type { LogConfig } from './log-config.js';
+import {
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  type LogAppendInfo,
+  type LogAppendOptions,
+  type LogReadOptions,
+  type LogReadResult,
+  type LogState,
+  type ReplaceSegmentsOptions,
+  type SwapStep,
+  type TruncationListener,
+} from './log-types.js';
 import type { StorageLogger } from './logger.js';
+import { type DuplicateBatch, ProducerStateManager } from './producer-state-manager.js';
+import { RetiredSegments } from './retired-segments.js';
 import { LogSegment, type TimestampAndOffset } from './segment.js';
 import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './segment-files.js';
-import { type DuplicateBatch, ProducerStateManager } from './producer-state-manager.js';
 import type { LogSegments } from './segments.js';
+import { readSegments } from './read-segments.js';
 import { SerialQueue } from './serial-queue.js';
-
-/** What one append wrote. Offsets are absolute; logAppendTime is -1 unless the topic uses LogAppendTime. */
-export interface LogAppendInfo {
-  firstOffset: number;
-  lastOffset: number;
-  maxTimestamp: number;
-  offsetOfMaxTimestamp: number;
-  logAppendTime: number;
-  logStartOffset: number;
-  batchCount: number;
-  recordCount: number;
-  validBytes: number;
-}
-
-export interface LogReadOptions {
-  maxBytes: number;
-  /** Exclusive upper bound on the offsets returned (the high watermark for consumers); default: log end. */
-  maxOffset?: number;
-  /** Return the first batch whole even when it is larger than maxBytes (KIP-74). Default true. */
-  minOneBatch?: boolean;
-  /**
-   * Space the read may fill: `records` is then usually a view of it, valid until the caller reuses the buffer
-   * (a fetch path with buffers of its own saves allocating fresh memory per read). When the bytes do not fit,
-   * the read allocates as without it. Reads look a little ahead of maxBytes: maxBytes + 64 KiB is enough.
-   */
-  buffer?: Buffer;
-}
-
-export interface LogReadResult {
-  /** Whole batches, concatenated; empty when there is nothing at or after the offset below maxOffset. */
-  records: Buffer;
-  logStartOffset: number;
-  logEndOffset: number;
-}
-
-export interface LogAppendOptions {
-  /** Written into each batch's partitionLeaderEpoch. Default -1. */
-  leaderEpoch?: number;
-  /** 'client': the leader assigns offsets. 'replication': offsets come from the leader and are kept. */
-  origin?: 'client' | 'replication';
-}
-
-/** Kafka's special ListOffsets timestamps. */
-export const EARLIEST_TIMESTAMP = -2;
-export const LATEST_TIMESTAMP = -1;
-export const MAX_TIMESTAMP = -3;
-
-/**
- * The steps of Log.replaceSegments after its checks, in order. Each leaves the directory in a state LogLoader
- * recovers from: before 'swap' the cleaned files end in `.cleaned` (removed on load); from 'swap' on a `.log.swap`
- * exists and replaces the segments it covers on load; 'old-renamed' leaves `.deleted` files (removed on load);
- * 'renamed' is the finished swap with only the `.deleted` files left to remove.
- */
-export type SwapStep = 'swap' | 'replaced' | 'old-renamed' | 'renamed';
-
-export interface ReplaceSegmentsOptions {
-  /** Checked on the log's queue before anything changes; false abandons the swap (the caller deletes `cleaned`). */
-  canSwap?: () => boolean;
-  /** Test hook run after each step; throwing from it stops the swap there, as a crash would. */
-  afterStep?: (step: SwapStep) => void | Promise<void>;
-}
-
-/** Told the new log end offset after a truncation (runs on the log's queue, so it must not call back into it). */
-export type TruncationListener = (offset: number) => void;
-
-export interface LogState {
-  dir: string;
-  config: LogConfig;
-  clock: Clock;
-  handles: FileHandleCache;
-  logger: StorageLogger;
-  segments: LogSegments;
-  logStartOffset: number;
-  logEndOffset: number;
-  recoveryPoint: number;
-  /** Loaded by LogLoader; default: empty, without snapshots on disk. */
-  producerState?: ProducerStateManager;
-}
+import { searchTimestamp } from './timestamp-search.js';
 
 /**
  * One partition's log: an ordered set of LogSegments in the directory `<topic>-<partition>` (Kafka's
@@ -129,8 +67,7 @@ export class Log {
   #lastFlushMs: number;
   #closed = false;
   readonly #truncationListeners = new Set<TruncationListener>();
-  /** Segments retired by retention or the cleaner, renamed `.deleted`, waiting file.delete.delay.ms. */
-  readonly #pendingDeletes = new Map<LogSegment, NodeJS.Timeout>();
+  readonly #retired: RetiredSegments;
 
   constructor(state: LogState) {
     this.dir = state.dir;
@@ -142,6 +79,7 @@ export class Log {
     this.#clock = state.clock;
     this.#handles = state.handles;
     this.#logger = state.logger.child({ tp: `${this.topic}-${this.partition}` });
+    this.#retired = new RetiredSegments(this.#logger);
     this.#segments = state.segments;
     this.#producerState = state.producerState ?? new ProducerStateManager({ dir: state.dir, logger: this.#logger });
     this.#logStartOffset = state.logStartOffset;
@@ -194,7 +132,7 @@ export class Log {
   append(records: Buffer, options: LogAppendOptions = {}): Promise<LogAppendInfo> {
     let views: RecordBatchView[];
     try {
-      views = this.#checkHeaders(records, options.origin ?? 'client');
+      views = checkBatchHeaders(records, this.#config.maxMessageBytes, options.origin ?? 'client');
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -230,37 +168,19 @@ export class Log {
       }
       if (duplicate !== null) {
         if (!checkFirst) checkCrcs();
-        return this.#duplicateInfo(duplicate, logAppendTime);
+        return duplicateAppendInfo(duplicate, logAppendTime, this.#logStartOffset);
       }
     }
     if (this.#config.compact) await requireKeys(views);
-    let next = this.#logEndOffset;
-    let maxTimestamp = -1;
-    let offsetOfMaxTimestamp = -1;
-    let recordCount = 0;
-    for (const view of views) {
-      if (origin === 'client') {
-        view.setBaseOffset(next);
-        view.setPartitionLeaderEpoch(leaderEpoch);
-        if (logAppendTime >= 0) view.setLogAppendTime(logAppendTime);
-      } else if (view.baseOffset < next) {
-        throw new CorruptRecordError(
-          'record',
-          `replicated batch at offset ${view.baseOffset} is below the log end offset ${next}`,
-        );
-      }
-      next = view.lastOffset + 1;
-      recordCount += view.recordsCount;
-      if (view.maxTimestamp > maxTimestamp) {
-        maxTimestamp = view.maxTimestamp;
-        offsetOfMaxTimestamp = view.lastOffset;
-      }
-    }
-    const firstOffset = origin === 'client' ? this.#logEndOffset : views[0]!.baseOffset;
-    const lastOffset = next - 1;
+    const { firstOffset, lastOffset, maxTimestamp, offsetOfMaxTimestamp, recordCount } = assignOffsets(views, {
+      logEndOffset: this.#logEndOffset,
+      origin,
+      leaderEpoch,
+      logAppendTime,
+    });
     const segment = await this.#maybeRoll(records.length, maxTimestamp, firstOffset, lastOffset);
     await segment.append(lastOffset, maxTimestamp, offsetOfMaxTimestamp, records, checkFirst ? undefined : checkCrcs);
-    this.#logEndOffset = next;
+    this.#logEndOffset = lastOffset + 1;
     this.#logEndPosition = segment.size;
     if (hasProducers) this.#producerState.update(views);
     this.#unflushedRecords += recordCount;
@@ -276,51 +196,6 @@ export class Log {
       recordCount,
       validBytes: records.length,
     };
-  }
-
-  /**
-   * A retried batch the log already holds: Kafka answers with the original batch's offsets and writes nothing.
-   * Its timestamp is the append time only on a LogAppendTime topic.
-   */
-  #duplicateInfo(duplicate: DuplicateBatch, logAppendTime: number): LogAppendInfo {
-    return {
-      firstOffset: duplicate.firstOffset,
-      lastOffset: duplicate.lastOffset,
-      maxTimestamp: duplicate.timestamp,
-      offsetOfMaxTimestamp: duplicate.lastOffset,
-      logAppendTime: logAppendTime >= 0 ? duplicate.timestamp : -1,
-      logStartOffset: this.#logStartOffset,
-      batchCount: 0,
-      recordCount: 0,
-      validBytes: 0,
-    };
-  }
-
-  /** Checks every batch's header: the bytes must be whole v2 batches, none too large. The CRCs come later. */
-  #checkHeaders(records: Buffer, origin: LogAppendOptions['origin']): RecordBatchView[] {
-    const views: RecordBatchView[] = [];
-    let end = 0;
-    for (const view of batchViews(records)) {
-      if (view.magic !== 2) throw new CorruptRecordError('magic', `record batch magic ${view.magic} is not 2`);
-      if (view.sizeInBytes > this.#config.maxMessageBytes) {
-        throw new RecordBatchTooLargeError(view.sizeInBytes, this.#config.maxMessageBytes);
-      }
-      // A client's batch must span exactly its records (Kafka's LogValidator), or the log end would run backwards
-      // or skip; compacted batches from a leader legitimately have gaps. The CRC does not catch a header that lies
-      // consistently, and one that also fails the CRC is reported as corrupt, as Kafka checks the CRC first.
-      if (origin === 'client' && (view.lastOffsetDelta < 0 || view.recordsCount !== view.lastOffsetDelta + 1)) {
-        if (!view.isValidCrc()) throw new CorruptRecordError('crc', `record batch at ${view.position} fails its CRC`);
-        throw new InvalidRecordError(
-          `record batch at ${view.position} has ${view.recordsCount} records but a last offset delta of ${view.lastOffsetDelta}`,
-        );
-      }
-      views.push(view);
-      end = view.position + view.sizeInBytes;
-    }
-    if (views.length === 0 || end !== records.length) {
-      throw new CorruptRecordError('length', `records hold ${records.length - end} bytes that are not a whole batch`);
-    }
-    return views;
   }
 
   async #maybeRoll(size: number, maxTimestamp: number, firstOffset: number, lastOffset: number): Promise<LogSegment> {
@@ -397,48 +272,29 @@ export class Log {
     }
     const limit = Math.min(maxOffset ?? logEndOffset, logEndOffset);
     if (fetchOffset >= limit) return empty;
-    const segments = this.#segments.all;
-    let segment = this.#segments.floor(fetchOffset) ?? segments[0];
-    while (segment !== undefined && segment.baseOffset < limit) {
-      const next = segments[segments.indexOf(segment) + 1];
-      // only a limit inside this segment needs a lookup; the usual fetch (limit = log end) reads to the end
-      const maxPosition =
-        next !== undefined && next.baseOffset <= limit
-          ? segment.size
-          : limit >= logEndOffset
-            ? Math.min(segment.size, logEndPosition)
-            : await maxPositionFor(segment, limit);
-      const result = await segment.read(fetchOffset, maxBytes, maxPosition, minOneBatch, buffer);
-      if (result !== null && result.records.length > 0) return { ...empty, records: result.records };
-      // nothing at or after fetchOffset in this segment (compaction can leave gaps): try the next one
-      segment = next;
-    }
-    return empty;
+    const records = await readSegments(this.#segments, fetchOffset, {
+      limit,
+      logEndOffset,
+      logEndPosition,
+      maxBytes,
+      minOneBatch,
+      buffer,
+    });
+    return records === null ? empty : { ...empty, records };
   }
 
   /**
    * ListOffsets semantics: EARLIEST_TIMESTAMP → log start, LATEST_TIMESTAMP → log end, MAX_TIMESTAMP → the batch
    * with the largest timestamp, otherwise the first offset whose timestamp is ≥ the target (null if none).
    */
-  async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | null> {
-    if (timestamp === EARLIEST_TIMESTAMP) return { offset: this.#logStartOffset, timestamp: -1, leaderEpoch: -1 };
-    if (timestamp === LATEST_TIMESTAMP) return { offset: this.#logEndOffset, timestamp: -1, leaderEpoch: -1 };
-    const segments = this.#segments.all;
-    if (timestamp === MAX_TIMESTAMP) {
-      let best: TimestampAndOffset | null = null;
-      for (const s of segments) {
-        if (s.size > 0 && (best === null || s.maxTimestampSoFar > best.timestamp)) {
-          best = { offset: s.offsetOfMaxTimestampSoFar, timestamp: s.maxTimestampSoFar, leaderEpoch: -1 };
-        }
-      }
-      return best;
+  offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | null> {
+    if (timestamp === EARLIEST_TIMESTAMP) {
+      return Promise.resolve({ offset: this.#logStartOffset, timestamp: -1, leaderEpoch: -1 });
     }
-    for (const s of segments) {
-      if (s.size === 0 || s.largestTimestamp < timestamp) continue;
-      const found = await s.findOffsetByTimestamp(timestamp, Math.max(this.#logStartOffset, s.baseOffset));
-      if (found !== null) return found;
+    if (timestamp === LATEST_TIMESTAMP) {
+      return Promise.resolve({ offset: this.#logEndOffset, timestamp: -1, leaderEpoch: -1 });
     }
-    return null;
+    return searchTimestamp(this.#segments.all, this.#logStartOffset, timestamp);
   }
 
   /** fsync everything up to `offset` (default: the log end) and move the recovery point there. */
@@ -584,7 +440,7 @@ export class Log {
     this.#producerState.evictBelow(this.#logStartOffset);
     // as Kafka: renamed `.deleted` now (a restart never loads them), removed after file.delete.delay.ms
     for (const s of doomed) await s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
-    await this.#deleteLater(doomed);
+    await this.#retired.deleteLater(doomed, this.#config.fileDeleteDelayMs);
     this.#logger.info(
       { segments: doomed.map((s) => s.baseOffset), logStartOffset: this.#logStartOffset, reason },
       'deleted log segments',
@@ -669,37 +525,9 @@ export class Log {
       await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
       await fsyncDirectory(this.dir);
       await step('renamed');
-      await this.#deleteLater(oldSegments);
+      await this.#retired.deleteLater(oldSegments, this.#config.fileDeleteDelayMs);
       return true;
     });
-  }
-
-  /** Removes retired segments after file.delete.delay.ms, so reads that already hold them can finish. */
-  async #deleteLater(segments: readonly LogSegment[]): Promise<void> {
-    const delayMs = this.#config.fileDeleteDelayMs;
-    if (delayMs <= 0) {
-      for (const s of segments) await s.deleteIfExists();
-      return;
-    }
-    for (const s of segments) {
-      const timer = setTimeout(() => {
-        this.#pendingDeletes.delete(s);
-        s.deleteIfExists().catch((err: unknown) =>
-          this.#logger.error({ err, baseOffset: s.baseOffset }, 'cannot delete a retired segment'),
-        );
-      }, delayMs);
-      timer.unref();
-      this.#pendingDeletes.set(s, timer);
-    }
-  }
-
-  /** Removes the segments still waiting in #deleteLater now (the log is closing). */
-  async #deletePendingNow(): Promise<void> {
-    for (const [s, timer] of this.#pendingDeletes) {
-      clearTimeout(timer);
-      await s.deleteIfExists();
-    }
-    this.#pendingDeletes.clear();
   }
 
   /** Flush and close every segment, leaving a producer state snapshot at the log end. Idempotent. */
@@ -709,7 +537,7 @@ export class Log {
       await this.#flush(this.#logEndOffset);
       await this.#producerState.writeSnapshot(this.#logEndOffset);
       for (const s of this.#segments.all) await s.close();
-      await this.#deletePendingNow();
+      await this.#retired.deleteAllNow();
       this.#closed = true;
     });
   }
@@ -719,30 +547,12 @@ export class Log {
     return this.#exclusive(async () => {
       for (const s of this.#segments.clear()) await s.deleteIfExists();
       await this.#producerState.clear();
-      await this.#deletePendingNow();
+      await this.#retired.deleteAllNow();
       this.#closed = true;
     });
   }
 
   #checkOpen(): void {
     if (this.#closed) throw new Error(`log ${this.dir} is closed`);
-  }
-}
-
-/** The file position of the first batch at or above `limit` in this segment, or its size when there is none. */
-async function maxPositionFor(segment: LogSegment, limit: number): Promise<number> {
-  const found = await segment.translateOffset(limit);
-  return found === null ? segment.size : found.position;
-}
-
-/** Compacted topics need a key on every record (Kafka: InvalidRecordException). Control batches are exempt. */
-async function requireKeys(views: RecordBatchView[]): Promise<void> {
-  for (const view of views) {
-    if (view.isControl) continue;
-    for (const record of await decodeBatch(view)) {
-      if (record.key === null) {
-        throw new InvalidRecordError(`compacted topic requires a key on every record (offset delta ${record.offset})`);
-      }
-    }
   }
 }

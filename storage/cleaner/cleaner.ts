@@ -1,6 +1,7 @@
 import type { RecordBatchView } from '../../protocol/records/index.js';
 import { BatchHeader, CorruptRecordError, LOG_OVERHEAD } from '../../protocol/records/index.js';
-import type { Log, SwapStep } from '../log.js';
+import type { Log } from '../log.js';
+import type { SwapStep } from '../log-types.js';
 import type { StorageLogger } from '../logger.js';
 import type { LogSegment } from '../segment.js';
 import {

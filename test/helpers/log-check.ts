@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { batchViews, decodeBatch, type Record, type RecordBatchView } from '../../protocol/records/index.js';
 import { OffsetOutOfRangeError } from '../../storage/errors.js';
-import { type Log, MAX_TIMESTAMP } from '../../storage/log.js';
+import type { Log } from '../../storage/log.js';
+import { MAX_TIMESTAMP } from '../../storage/log-types.js';
 import type { StorageLogger } from '../../storage/logger.js';
 import type { LogSegment } from '../../storage/segment.js';
 

@@ -9,7 +9,7 @@ import {
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
 } from '../../../storage/errors.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from '../../../storage/log.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from '../../../storage/log-types.js';
 import type { Log } from '../../../storage/log.js';
 import { batchOf, openLog, withTempDir } from '../../helpers/storage.js';
 
