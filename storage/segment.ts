@@ -19,7 +19,8 @@ import type { OffsetPosition } from './offset-index.js';
 import { OffsetIndex } from './offset-index.js';
 import type { TimestampOffset } from './time-index.js';
 import { TimeIndex } from './time-index.js';
-import { appendBatches, firstBatchReaching, wholeBatchesLength } from './batch-walk.js';
+import { readBatches, type SegmentReadResult } from './segment-read.js';
+import { appendBatches } from './batch-walk.js';
 import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, segmentFileName, TIME_INDEX_FILE_SUFFIX } from './segment-files.js';
 
 /** Kafka's RollParams. */
@@ -46,12 +47,6 @@ export interface TimestampAndOffset {
   readonly offset: number;
   readonly leaderEpoch: number;
 }
-
-/**
- * read() reads this much beyond the bytes it may return: the index entry below the start offset is usually a
- * batch or so before it (index.interval.bytes apart, keyed by last offsets).
- */
-const READ_SEARCH_MARGIN = 64 * 1024;
 
 /**
  * One segment of a partition log: a FileRecords (.log), a sparse OffsetIndex (.index) and a TimeIndex
@@ -300,81 +295,15 @@ export class LogSegment {
    * position of the first batch. With `scratch`, the file is read into it and the records are a view of it
    * when they fit (see LogReadOptions.buffer).
    */
-  async read(
+  read(
     startOffset: number,
     maxSize: number,
     maxPosition: number = this.size,
     minOneBatch = false,
     scratch?: Buffer,
-  ): Promise<{ records: Buffer; position: number } | null> {
+  ): Promise<SegmentReadResult | null> {
     if (maxSize < 0) throw new RangeError(`invalid max size ${maxSize} for a read from ${this.logFile}`);
-    // One read from the index entry below startOffset covers, in the common case, both the search for the first
-    // batch (entries are keyed by a batch's last offset, so the lookup lands a batch or so early) and the bytes
-    // returned; the header scan is the fallback when the first batch is not within it.
-    let indexPosition = this.#offsetIndex.lookup(startOffset).position;
-    let buf: Buffer;
-    let found: ReturnType<typeof firstBatchReaching>;
-    let readSize = maxSize;
-    for (;;) {
-      const wanted = Math.max(0, Math.min(maxPosition - indexPosition, readSize));
-      buf =
-        scratch === undefined
-          ? await this.#log.read(indexPosition, wanted + READ_SEARCH_MARGIN)
-          : await this.#readInto(scratch, indexPosition, wanted + READ_SEARCH_MARGIN);
-      found = firstBatchReaching(buf, startOffset);
-      // Batches larger than the read (the entry below startOffset is the whole previous batch): the walk already
-      // knows where the next batch starts, so reading from there beats a header scan plus a third read. Batches
-      // next to each other tend to be alike, so a first batch taken whole is read as large as the one skipped.
-      if (found.at >= 0 || found.scanned <= buf.length || indexPosition + found.scanned >= maxPosition) break;
-      indexPosition += found.scanned;
-      if (minOneBatch) readSize = Math.max(maxSize, found.size);
-    }
-    if (found.at < 0) {
-      return this.#readFrom(startOffset, maxSize, maxPosition, minOneBatch, indexPosition + found.scanned);
-    }
-    const position = indexPosition + found.at;
-    const fetchSize = Math.min(maxPosition - position, minOneBatch ? Math.max(maxSize, found.size) : maxSize);
-    if (fetchSize <= 0) return { records: Buffer.alloc(0), position };
-    let bytes = buf.subarray(found.at, found.at + fetchSize);
-    if (bytes.length < fetchSize && position + bytes.length < this.size) {
-      // The read fell short: a first batch larger than maxSize (minOneBatch), or one far past the index entry.
-      // The rest goes after the bytes already read, in the scratch buffer when it has room.
-      const length = Math.min(fetchSize, this.size - position);
-      const inScratch = scratch !== undefined && found.at + length <= scratch.length;
-      const whole = inScratch ? scratch.subarray(found.at, found.at + length) : Buffer.allocUnsafe(length);
-      if (!inScratch) bytes.copy(whole);
-      const n = await this.#log.readInto(whole, bytes.length, whole.length - bytes.length, position + bytes.length);
-      bytes = whole.subarray(0, bytes.length + n);
-    }
-    bytes = bytes.subarray(0, wholeBatchesLength(bytes));
-    // Do not let a small result pin a read buffer that is mostly skipped bytes (a scratch buffer is the caller's).
-    const pinsWaste = scratch === undefined && bytes.length * 2 < buf.length;
-    return { records: pinsWaste ? Buffer.from(bytes) : bytes, position };
-  }
-
-  /** Up to `size` bytes from `position` into the start of `scratch`, never past the valid end; a view of them. */
-  async #readInto(scratch: Buffer, position: number, size: number): Promise<Buffer> {
-    const length = Math.min(size, scratch.length, this.size - position);
-    if (length <= 0) return scratch.subarray(0, 0);
-    return scratch.subarray(0, await this.#log.readInto(scratch, 0, length, position));
-  }
-
-  /** read() by a header scan from `startingPosition` (a batch boundary at or below the first batch wanted). */
-  async #readFrom(
-    startOffset: number,
-    maxSize: number,
-    maxPosition: number,
-    minOneBatch: boolean,
-    startingPosition: number,
-  ): Promise<{ records: Buffer; position: number } | null> {
-    const start = await this.translateOffset(startOffset, startingPosition);
-    if (start === null) return null;
-    const adjustedMaxSize = minOneBatch ? Math.max(maxSize, start.size) : maxSize;
-    const fetchSize = Math.min(maxPosition - start.position, adjustedMaxSize);
-    if (fetchSize <= 0) return { records: Buffer.alloc(0), position: start.position };
-    const bytes = await this.#log.read(start.position, fetchSize);
-    const whole = wholeBatchesLength(bytes);
-    return { records: whole === bytes.length ? bytes : bytes.subarray(0, whole), position: start.position };
+    return readBatches(this, { startOffset, maxSize, maxPosition, minOneBatch, scratch });
   }
 
   /**

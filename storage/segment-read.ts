@@ -1,0 +1,92 @@
+import { firstBatchReaching, wholeBatchesLength } from './batch-walk.js';
+import type { LogSegment } from './segment.js';
+
+/** Whole batches read from a segment, and the file position of the first. */
+export interface SegmentReadResult {
+  records: Buffer;
+  position: number;
+}
+
+export interface SegmentReadRequest {
+  startOffset: number;
+  maxSize: number;
+  maxPosition: number;
+  minOneBatch: boolean;
+  scratch: Buffer | undefined;
+}
+
+/**
+ * read() reads this much beyond the bytes it may return: the index entry below the start offset is usually a
+ * batch or so before it (index.interval.bytes apart, keyed by last offsets).
+ */
+const READ_SEARCH_MARGIN = 64 * 1024;
+
+/**
+ * LogSegment.read: one read from the index entry below startOffset covers, in the common case, both the search
+ * for the first batch (entries are keyed by a batch's last offset, so the lookup lands a batch or so early) and
+ * the bytes returned; the header scan is the fallback when the first batch is not within it.
+ */
+export async function readBatches(segment: LogSegment, request: SegmentReadRequest): Promise<SegmentReadResult | null> {
+  const { startOffset, maxSize, maxPosition, minOneBatch, scratch } = request;
+  const file = segment.log;
+  let indexPosition = segment.offsetIndex.lookup(startOffset).position;
+  let buf: Buffer;
+  let found: ReturnType<typeof firstBatchReaching>;
+  let readSize = maxSize;
+  for (;;) {
+    const wanted = Math.max(0, Math.min(maxPosition - indexPosition, readSize));
+    buf =
+      scratch === undefined
+        ? await file.read(indexPosition, wanted + READ_SEARCH_MARGIN)
+        : await readIntoScratch(segment, scratch, indexPosition, wanted + READ_SEARCH_MARGIN);
+    found = firstBatchReaching(buf, startOffset);
+    // Batches larger than the read (the entry below startOffset is the whole previous batch): the walk already
+    // knows where the next batch starts, so reading from there beats a header scan plus a third read. Batches
+    // next to each other tend to be alike, so a first batch taken whole is read as large as the one skipped.
+    if (found.at >= 0 || found.scanned <= buf.length || indexPosition + found.scanned >= maxPosition) break;
+    indexPosition += found.scanned;
+    if (minOneBatch) readSize = Math.max(maxSize, found.size);
+  }
+  if (found.at < 0) return readByScan(segment, request, indexPosition + found.scanned);
+  const position = indexPosition + found.at;
+  const fetchSize = Math.min(maxPosition - position, minOneBatch ? Math.max(maxSize, found.size) : maxSize);
+  if (fetchSize <= 0) return { records: Buffer.alloc(0), position };
+  let bytes = buf.subarray(found.at, found.at + fetchSize);
+  if (bytes.length < fetchSize && position + bytes.length < segment.size) {
+    // The read fell short: a first batch larger than maxSize (minOneBatch), or one far past the index entry.
+    // The rest goes after the bytes already read, in the scratch buffer when it has room.
+    const length = Math.min(fetchSize, segment.size - position);
+    const inScratch = scratch !== undefined && found.at + length <= scratch.length;
+    const whole = inScratch ? scratch.subarray(found.at, found.at + length) : Buffer.allocUnsafe(length);
+    if (!inScratch) bytes.copy(whole);
+    const n = await file.readInto(whole, bytes.length, whole.length - bytes.length, position + bytes.length);
+    bytes = whole.subarray(0, bytes.length + n);
+  }
+  bytes = bytes.subarray(0, wholeBatchesLength(bytes));
+  // Do not let a small result pin a read buffer that is mostly skipped bytes (a scratch buffer is the caller's).
+  const pinsWaste = scratch === undefined && bytes.length * 2 < buf.length;
+  return { records: pinsWaste ? Buffer.from(bytes) : bytes, position };
+}
+
+/** Up to `size` bytes from `position` into the start of `scratch`, never past the valid end; a view of them. */
+async function readIntoScratch(segment: LogSegment, scratch: Buffer, position: number, size: number): Promise<Buffer> {
+  const length = Math.min(size, scratch.length, segment.size - position);
+  if (length <= 0) return scratch.subarray(0, 0);
+  return scratch.subarray(0, await segment.log.readInto(scratch, 0, length, position));
+}
+
+/** The read by a header scan from `startingPosition` (a batch boundary at or below the first batch wanted). */
+async function readByScan(
+  segment: LogSegment,
+  { startOffset, maxSize, maxPosition, minOneBatch }: SegmentReadRequest,
+  startingPosition: number,
+): Promise<SegmentReadResult | null> {
+  const start = await segment.translateOffset(startOffset, startingPosition);
+  if (start === null) return null;
+  const adjustedMaxSize = minOneBatch ? Math.max(maxSize, start.size) : maxSize;
+  const fetchSize = Math.min(maxPosition - start.position, adjustedMaxSize);
+  if (fetchSize <= 0) return { records: Buffer.alloc(0), position: start.position };
+  const bytes = await segment.log.read(start.position, fetchSize);
+  const whole = wholeBatchesLength(bytes);
+  return { records: whole === bytes.length ? bytes : bytes.subarray(0, whole), position: start.position };
+}
