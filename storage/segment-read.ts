@@ -1,5 +1,14 @@
 import { firstBatchReaching, wholeBatchesLength } from './batch-walk.js';
-import type { LogSegment } from './segment.js';
+import type { FileRecords, LogOffsetPosition } from './file-records.js';
+import type { OffsetIndex } from './offset-index.js';
+
+/** What a read needs of a LogSegment (an interface, so the segment can delegate here without an import cycle). */
+export interface ReadableSegment {
+  readonly log: FileRecords;
+  readonly offsetIndex: OffsetIndex;
+  readonly size: number;
+  translateOffset(offset: number, startingPosition?: number): Promise<LogOffsetPosition | null>;
+}
 
 /** Whole batches read from a segment, and the file position of the first. */
 export interface SegmentReadResult {
@@ -26,7 +35,10 @@ const READ_SEARCH_MARGIN = 64 * 1024;
  * for the first batch (entries are keyed by a batch's last offset, so the lookup lands a batch or so early) and
  * the bytes returned; the header scan is the fallback when the first batch is not within it.
  */
-export async function readBatches(segment: LogSegment, request: SegmentReadRequest): Promise<SegmentReadResult | null> {
+export async function readBatches(
+  segment: ReadableSegment,
+  request: SegmentReadRequest,
+): Promise<SegmentReadResult | null> {
   const { startOffset, maxSize, maxPosition, minOneBatch, scratch } = request;
   const file = segment.log;
   let indexPosition = segment.offsetIndex.lookup(startOffset).position;
@@ -69,7 +81,12 @@ export async function readBatches(segment: LogSegment, request: SegmentReadReque
 }
 
 /** Up to `size` bytes from `position` into the start of `scratch`, never past the valid end; a view of them. */
-async function readIntoScratch(segment: LogSegment, scratch: Buffer, position: number, size: number): Promise<Buffer> {
+async function readIntoScratch(
+  segment: ReadableSegment,
+  scratch: Buffer,
+  position: number,
+  size: number,
+): Promise<Buffer> {
   const length = Math.min(size, scratch.length, segment.size - position);
   if (length <= 0) return scratch.subarray(0, 0);
   return scratch.subarray(0, await segment.log.readInto(scratch, 0, length, position));
@@ -77,7 +94,7 @@ async function readIntoScratch(segment: LogSegment, scratch: Buffer, position: n
 
 /** The read by a header scan from `startingPosition` (a batch boundary at or below the first batch wanted). */
 async function readByScan(
-  segment: LogSegment,
+  segment: ReadableSegment,
   { startOffset, maxSize, maxPosition, minOneBatch }: SegmentReadRequest,
   startingPosition: number,
 ): Promise<SegmentReadResult | null> {
