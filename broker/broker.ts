@@ -4,6 +4,9 @@ import { brokerRouter } from './api/api-surface.js';
 import { LocalBrokerLifecycle } from './broker-lifecycle.js';
 import type { BrokerConfig } from './config.js';
 import { LocalController } from './controller/local-controller.js';
+import { GroupCoordinator } from './group/group-coordinator.js';
+import { OFFSETS_TOPIC, OffsetsTopic } from './group/offsets-topic.js';
+import { OffsetsTopicStore } from './group/offsets-topic-store.js';
 import { Binding, type Logger } from './logger.js';
 import { loadClusterIdentity } from './metadata/cluster-identity.js';
 import { LogDirLock } from './metadata/log-dir-lock.js';
@@ -16,10 +19,11 @@ import { ReplicaManager } from './replica/replica-manager.js';
  * network server from a BrokerConfig, and takes them down again.
  *
  * Start order: cluster identity (meta.properties), logs (recovery happens here), partitions and metadata, the
- * request router, the listeners (their bound ports are what the broker advertises), then the controller, which
- * makes this broker leader of its partitions. Until then, requests find no topics. Stop runs in reverse: waiting
- * fetches are answered, connections closed, the controller stopped, and the logs flushed and closed cleanly.
- * stop() is idempotent.
+ * group coordinator and its __consumer_offsets store, the request router, the listeners (their bound ports are
+ * what the broker advertises), then the controller, which makes this broker leader of its partitions (leading a
+ * __consumer_offsets partition loads its groups in the background). Until then, requests find no topics. Stop
+ * runs in reverse: the group coordinator and its store stop (pending group requests are answered), waiting
+ * fetches are answered, connections closed, the controller stopped, and the logs flushed and closed cleanly. stop() is idempotent.
  */
 export class Broker {
   readonly config: BrokerConfig;
@@ -32,6 +36,8 @@ export class Broker {
   readonly #replicaManager: ReplicaManager;
   readonly #server: SocketServer;
   readonly #controller: LocalController;
+  readonly #groupCoordinator: GroupCoordinator;
+  readonly #offsetsStore: OffsetsTopicStore;
   #stopping: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -44,6 +50,8 @@ export class Broker {
     replicaManager: ReplicaManager;
     server: SocketServer;
     controller: LocalController;
+    groupCoordinator: GroupCoordinator;
+    offsetsStore: OffsetsTopicStore;
   }) {
     this.config = parts.config;
     this.clusterId = parts.clusterId;
@@ -54,6 +62,8 @@ export class Broker {
     this.#replicaManager = parts.replicaManager;
     this.#server = parts.server;
     this.#controller = parts.controller;
+    this.#groupCoordinator = parts.groupCoordinator;
+    this.#offsetsStore = parts.offsetsStore;
   }
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
@@ -100,7 +110,29 @@ export class Broker {
       logger,
       endpoints: () => advertisedEndpoints(config, listeners),
     });
-    const router = brokerRouter({ config, controller, metadataCache, replicaManager, logManager });
+    const offsetsTopic = new OffsetsTopic({ config, metadataCache, controller, logger });
+    const offsetsStore = new OffsetsTopicStore({
+      config,
+      partitionFor: (groupId) => offsetsTopic.partitionFor(groupId),
+      replicaManager,
+      logger,
+    });
+    const groupCoordinator = new GroupCoordinator({ config, persistence: offsetsStore, logger, now: Date.now });
+    offsetsStore.setListener(groupCoordinator);
+    lifecycle.addLeadershipListener(OFFSETS_TOPIC, {
+      // loading runs in the background and never rejects
+      onBecomeLeader: (partition, leaderEpoch) => void offsetsStore.onBecomeLeader(partition, leaderEpoch),
+      onResign: (partition) => offsetsStore.onResign(partition),
+    });
+    const router = brokerRouter({
+      config,
+      controller,
+      metadataCache,
+      replicaManager,
+      logManager,
+      offsetsTopic,
+      groupCoordinator,
+    });
     const server = new SocketServer();
     try {
       listeners = await server.start({
@@ -111,6 +143,8 @@ export class Broker {
         logger,
       });
     } catch (err) {
+      groupCoordinator.shutdown();
+      offsetsStore.shutdown();
       replicaManager.shutdown();
       await logManager.shutdown();
       throw err;
@@ -125,6 +159,8 @@ export class Broker {
       replicaManager,
       server,
       controller,
+      groupCoordinator,
+      offsetsStore,
     });
     try {
       await controller.startup();
@@ -149,6 +185,9 @@ export class Broker {
 
   async #shutdown(): Promise<void> {
     this.#log.info('broker stopping');
+    // groups first: pending joins are answered and no group write starts while partitions close
+    this.#groupCoordinator.shutdown();
+    this.#offsetsStore.shutdown();
     this.#replicaManager.shutdown();
     await this.#server.close();
     await this.#controller.shutdown();

@@ -4,6 +4,7 @@
  */
 export { ApiKey } from './api-keys.js';
 export * from './codec.js';
+export * from './consumer-protocol.js';
 export * from './errors.js';
 export { FrameDecoder } from './frame.js';
 export * from './header.js';

@@ -3,21 +3,34 @@ import {
   ApiVersions,
   CreatePartitions,
   CreateTopics,
+  DeleteGroups,
   DeleteRecords,
   DeleteTopics,
   DescribeCluster,
   DescribeConfigs,
+  DescribeGroups,
   DescribeLogDirs,
   Fetch,
+  FindCoordinator,
+  Heartbeat,
   IncrementalAlterConfigs,
   InitProducerId,
+  JoinGroup,
+  LeaveGroup,
+  ListGroups,
   ListOffsets,
   Metadata,
+  OffsetCommit,
+  OffsetDelete,
+  OffsetFetch,
   Produce,
+  SyncGroup,
 } from '../../protocol/index.js';
 import type { LogManager } from '../../storage/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { Controller } from '../controller/controller.js';
+import type { GroupCoordinator } from '../group/group-coordinator.js';
+import type { OffsetsTopic } from '../group/offsets-topic.js';
 import type { MetadataCache } from '../metadata/metadata-cache.js';
 import { ProducerIdManager } from '../producer-id-manager.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -25,20 +38,31 @@ import { ALTER_CONFIGS_RANGE, alterConfigsHandler } from './handlers/alter-confi
 import { API_VERSIONS_RANGE, apiVersionsHandler } from './handlers/api-versions.js';
 import { CREATE_PARTITIONS_RANGE, createPartitionsHandler } from './handlers/create-partitions.js';
 import { CREATE_TOPICS_RANGE, createTopicsHandler } from './handlers/create-topics.js';
+import { DELETE_GROUPS_RANGE, deleteGroupsHandler } from './handlers/delete-groups.js';
 import { DELETE_RECORDS_RANGE, deleteRecordsHandler } from './handlers/delete-records.js';
 import { DELETE_TOPICS_RANGE, deleteTopicsHandler } from './handlers/delete-topics.js';
 import { DESCRIBE_CLUSTER_RANGE, describeClusterHandler } from './handlers/describe-cluster.js';
 import { DESCRIBE_CONFIGS_RANGE, describeConfigsHandler } from './handlers/describe-configs.js';
+import { DESCRIBE_GROUPS_RANGE, describeGroupsHandler } from './handlers/describe-groups.js';
 import { DESCRIBE_LOG_DIRS_RANGE, describeLogDirsHandler } from './handlers/describe-log-dirs.js';
 import { FETCH_RANGE, fetchHandler } from './handlers/fetch.js';
+import { FIND_COORDINATOR_RANGE, findCoordinatorHandler } from './handlers/find-coordinator.js';
+import { HEARTBEAT_RANGE, heartbeatHandler } from './handlers/heartbeat.js';
 import {
   INCREMENTAL_ALTER_CONFIGS_RANGE,
   incrementalAlterConfigsHandler,
 } from './handlers/incremental-alter-configs.js';
 import { INIT_PRODUCER_ID_RANGE, initProducerIdHandler } from './handlers/init-producer-id.js';
+import { JOIN_GROUP_RANGE, joinGroupHandler } from './handlers/join-group.js';
+import { LEAVE_GROUP_RANGE, leaveGroupHandler } from './handlers/leave-group.js';
+import { LIST_GROUPS_RANGE, listGroupsHandler } from './handlers/list-groups.js';
 import { LIST_OFFSETS_RANGE, listOffsetsHandler } from './handlers/list-offsets.js';
 import { METADATA_RANGE, metadataHandler } from './handlers/metadata.js';
+import { OFFSET_COMMIT_RANGE, offsetCommitHandler } from './handlers/offset-commit.js';
+import { OFFSET_DELETE_RANGE, offsetDeleteHandler } from './handlers/offset-delete.js';
+import { OFFSET_FETCH_RANGE, offsetFetchHandler } from './handlers/offset-fetch.js';
 import { PRODUCE_RANGE, produceHandler } from './handlers/produce.js';
+import { SYNC_GROUP_RANGE, syncGroupHandler } from './handlers/sync-group.js';
 import { Router } from './router.js';
 
 export interface ApiDeps {
@@ -47,6 +71,9 @@ export interface ApiDeps {
   metadataCache: MetadataCache;
   replicaManager: ReplicaManager;
   logManager: LogManager;
+  /** Where FindCoordinator looks up the leader of a group's __consumer_offsets partition. */
+  offsetsTopic: OffsetsTopic;
+  groupCoordinator: GroupCoordinator;
   /** Idempotent producer ids; default: one kept in the first log dir (a broker should pass the one it owns). */
   producerIds?: ProducerIdManager;
 }
@@ -56,7 +83,7 @@ export interface ApiDeps {
  * shared/reference/protocol-surface.md). One place, so the advertisement and the handlers cannot drift apart.
  */
 export function brokerRouter(deps: ApiDeps): Router {
-  const { config, controller, metadataCache, replicaManager, logManager } = deps;
+  const { config, controller, metadataCache, replicaManager, logManager, offsetsTopic, groupCoordinator } = deps;
   const producerIds =
     deps.producerIds ?? new ProducerIdManager({ logDir: config.logDirs[0]!, brokerId: config.brokerId });
   const router = new Router();
@@ -90,5 +117,16 @@ export function brokerRouter(deps: ApiDeps): Router {
     )
     .register(DescribeLogDirs, DESCRIBE_LOG_DIRS_RANGE, describeLogDirsHandler(logManager))
     .register(DescribeCluster, DESCRIBE_CLUSTER_RANGE, describeClusterHandler(metadataCache))
-    .register(InitProducerId, INIT_PRODUCER_ID_RANGE, initProducerIdHandler(producerIds));
+    .register(InitProducerId, INIT_PRODUCER_ID_RANGE, initProducerIdHandler(producerIds))
+    .register(OffsetCommit, OFFSET_COMMIT_RANGE, offsetCommitHandler(groupCoordinator, metadataCache))
+    .register(OffsetFetch, OFFSET_FETCH_RANGE, offsetFetchHandler(groupCoordinator))
+    .register(FindCoordinator, FIND_COORDINATOR_RANGE, findCoordinatorHandler({ offsetsTopic }))
+    .register(JoinGroup, JOIN_GROUP_RANGE, joinGroupHandler(groupCoordinator))
+    .register(Heartbeat, HEARTBEAT_RANGE, heartbeatHandler(groupCoordinator))
+    .register(LeaveGroup, LEAVE_GROUP_RANGE, leaveGroupHandler(groupCoordinator))
+    .register(SyncGroup, SYNC_GROUP_RANGE, syncGroupHandler(groupCoordinator))
+    .register(DescribeGroups, DESCRIBE_GROUPS_RANGE, describeGroupsHandler(groupCoordinator))
+    .register(ListGroups, LIST_GROUPS_RANGE, listGroupsHandler(groupCoordinator))
+    .register(DeleteGroups, DELETE_GROUPS_RANGE, deleteGroupsHandler(groupCoordinator))
+    .register(OffsetDelete, OFFSET_DELETE_RANGE, offsetDeleteHandler(groupCoordinator, metadataCache));
 }

@@ -9,7 +9,6 @@ import {
   describeConfigsHandler,
 } from '../../../broker/api/handlers/describe-configs.js';
 import { incrementalAlterConfigsHandler } from '../../../broker/api/handlers/incremental-alter-configs.js';
-import { type ApiHandler, CloseConnection, NO_RESPONSE } from '../../../broker/api/router.js';
 import { type BrokerConfig, parseBrokerConfig } from '../../../broker/config.js';
 import type {
   BrokerLifecycle,
@@ -20,21 +19,15 @@ import { LocalController } from '../../../broker/controller/local-controller.js'
 import { createLogger } from '../../../broker/logger.js';
 import { ReplicaManager } from '../../../broker/replica/replica-manager.js';
 import {
-  type ApiSchema,
-  decodeRequest,
   AlterConfigs,
-  decodeResponse,
   DescribeConfigs,
-  encodeRequest,
-  encodeResponse,
   ErrorCode,
   IncrementalAlterConfigs,
   type RequestInput,
-  type RequestOf,
   type ResponseOf,
-  toBuffer,
 } from '../../../protocol/index.js';
 import { LOG_CONFIG_KEYS, LogManager, logConfigFrom } from '../../../storage/index.js';
+import { callHandler } from '../../helpers/handler-call.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -56,28 +49,6 @@ class ReplicaLifecycle implements BrokerLifecycle {
   updateTopicConfig(topic: string, overrides: Readonly<Record<string, string>>): Promise<void> {
     return this.logs.setTopicConfig(topic, overrides);
   }
-}
-
-/** One request through the wire codecs both ways, so each version's fields are what a client sends and reads. */
-async function call<A extends ApiSchema>(
-  schema: A,
-  handler: ApiHandler<A>,
-  apiVersion: number,
-  input: RequestInput<A>,
-): Promise<ResponseOf<A>> {
-  const frame = toBuffer(encodeRequest(schema, { apiVersion, correlationId: 7, clientId: 'test' }, input));
-  const { header, body } = decodeRequest(frame.subarray(4));
-  const connection = {
-    connectionId: 'c1',
-    listenerName: 'PLAINTEXT',
-    remote: 'test',
-    logger,
-    signal: new AbortController().signal,
-  };
-  const response = await handler({ header, body: body as RequestOf<A>, connection, logger });
-  if (response === NO_RESPONSE || response instanceof CloseConnection) throw new Error('expected a response body');
-  const out = toBuffer(encodeResponse(schema, apiVersion, 7, response));
-  return decodeResponse(schema, apiVersion, out.subarray(4)).body;
 }
 
 let dir: string;
@@ -128,7 +99,7 @@ const describe_ = (
   resources: RequestInput<typeof DescribeConfigs>['resources'],
   options: { includeSynonyms?: boolean; includeDocumentation?: boolean } = {},
 ) =>
-  call(DescribeConfigs, describeHandler(), version, {
+  callHandler(DescribeConfigs, describeHandler(), version, {
     resources,
     includeSynonyms: options.includeSynonyms ?? false,
     includeDocumentation: options.includeDocumentation ?? false,
@@ -145,7 +116,7 @@ async function topicConfigs(
 }
 
 const alter = (configs: { name: string; value: string | null }[], validateOnly = false, resourceName = 'orders') =>
-  call(AlterConfigs, alterConfigsHandler({ controller, brokerId: 1 }), 2, {
+  callHandler(AlterConfigs, alterConfigsHandler({ controller, brokerId: 1 }), 2, {
     resources: [{ resourceType: 2, resourceName, configs }],
     validateOnly,
   });
@@ -154,7 +125,7 @@ const incremental = (
   configs: { name: string; configOperation: number; value: string | null }[],
   validateOnly = false,
 ) =>
-  call(IncrementalAlterConfigs, incrementalAlterConfigsHandler({ controller, brokerId: 1 }), 1, {
+  callHandler(IncrementalAlterConfigs, incrementalAlterConfigsHandler({ controller, brokerId: 1 }), 1, {
     resources: [{ resourceType: 2, resourceName: 'orders', configs }],
     validateOnly,
   });
@@ -266,7 +237,7 @@ describe('AlterConfigs', () => {
     expect((await alter([{ name: 'no.such', value: '1' }])).responses[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
     expect((await alter([], false, 'missing')).responses[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(logManager.configFor('orders').retentionMs).toBe(1000);
-    const broker = await call(AlterConfigs, alterConfigsHandler({ controller, brokerId: 1 }), 0, {
+    const broker = await callHandler(AlterConfigs, alterConfigsHandler({ controller, brokerId: 1 }), 0, {
       resources: [{ resourceType: 4, resourceName: '1', configs: [{ name: 'log.retention.ms', value: '1' }] }],
       validateOnly: false,
     });

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DELETE_RECORDS_RANGE, deleteRecordsHandler } from '../../../broker/api/handlers/delete-records.js';
 import { DESCRIBE_LOG_DIRS_RANGE, describeLogDirsHandler } from '../../../broker/api/handlers/describe-log-dirs.js';
 import { LIST_OFFSETS_RANGE, listOffsetsHandler } from '../../../broker/api/handlers/list-offsets.js';
-import { type ApiHandler, CloseConnection, NO_RESPONSE } from '../../../broker/api/router.js';
 import { parseBrokerConfig } from '../../../broker/config.js';
 import type {
   BrokerLifecycle,
@@ -15,23 +14,10 @@ import type {
 import { LocalController } from '../../../broker/controller/local-controller.js';
 import { createLogger } from '../../../broker/logger.js';
 import { ReplicaManager } from '../../../broker/replica/replica-manager.js';
-import {
-  type ApiSchema,
-  decodeRequest,
-  decodeResponse,
-  DeleteRecords,
-  DescribeLogDirs,
-  encodeRequest,
-  encodeResponse,
-  ErrorCode,
-  ListOffsets,
-  type RequestInput,
-  type RequestOf,
-  type ResponseOf,
-  toBuffer,
-} from '../../../protocol/index.js';
+import { DeleteRecords, DescribeLogDirs, ErrorCode, ListOffsets, type RequestInput } from '../../../protocol/index.js';
 import { LogManager, logConfigFrom } from '../../../storage/index.js';
 import { batchOf } from '../../helpers/storage.js';
+import { callHandler } from '../../helpers/handler-call.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -53,28 +39,6 @@ class ReplicaLifecycle implements BrokerLifecycle {
   updateTopicConfig(topic: string, overrides: Readonly<Record<string, string>>): Promise<void> {
     return this.logs.setTopicConfig(topic, overrides);
   }
-}
-
-/** One request through the wire codecs both ways, so each version's fields are what a client sends and reads. */
-async function call<A extends ApiSchema>(
-  schema: A,
-  handler: ApiHandler<A>,
-  apiVersion: number,
-  input: RequestInput<A>,
-): Promise<ResponseOf<A>> {
-  const frame = toBuffer(encodeRequest(schema, { apiVersion, correlationId: 7, clientId: 'test' }, input));
-  const { header, body } = decodeRequest(frame.subarray(4));
-  const connection = {
-    connectionId: 'c1',
-    listenerName: 'PLAINTEXT',
-    remote: 'test',
-    logger,
-    signal: new AbortController().signal,
-  };
-  const response = await handler({ header, body: body as RequestOf<A>, connection, logger });
-  if (response === NO_RESPONSE || response instanceof CloseConnection) throw new Error('expected a response body');
-  const out = toBuffer(encodeResponse(schema, apiVersion, 7, response));
-  return decodeResponse(schema, apiVersion, out.subarray(4)).body;
 }
 
 let dir: string;
@@ -125,7 +89,7 @@ afterEach(async () => {
 });
 
 const listOffsets = (version: number, timestamps: number[], extra: Partial<RequestInput<typeof ListOffsets>> = {}) =>
-  call(ListOffsets, listOffsetsHandler(replicas), version, {
+  callHandler(ListOffsets, listOffsetsHandler(replicas), version, {
     replicaId: -1,
     isolationLevel: 0,
     topics: [{ name: 'events', partitions: timestamps.map((timestamp) => ({ partitionIndex: 0, timestamp })) }],
@@ -166,7 +130,7 @@ describe('ListOffsets', () => {
   });
 
   it('answers INVALID_REQUEST for a partition named twice and UNKNOWN_TOPIC_OR_PARTITION for a missing one', async () => {
-    const response = await call(ListOffsets, listOffsetsHandler(replicas), 7, {
+    const response = await callHandler(ListOffsets, listOffsetsHandler(replicas), 7, {
       replicaId: -1,
       isolationLevel: 0,
       topics: [
@@ -192,7 +156,7 @@ describe('ListOffsets', () => {
 
 describe('DeleteRecords', () => {
   const deleteRecords = (version: number, topic: string, offset: number) =>
-    call(DeleteRecords, deleteRecordsHandler(replicas), version, {
+    callHandler(DeleteRecords, deleteRecordsHandler(replicas), version, {
       topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset }] }],
       timeoutMs: 1000,
     });
@@ -237,7 +201,7 @@ describe('DescribeLogDirs', () => {
   });
 
   it('lists every partition with its size and the volume totals (v4)', async () => {
-    const response = await call(DescribeLogDirs, describeLogDirsHandler(logManager), 4, { topics: null });
+    const response = await callHandler(DescribeLogDirs, describeLogDirsHandler(logManager), 4, { topics: null });
     expect(response.errorCode).toBe(ErrorCode.NONE);
     const [result] = response.results;
     expect(result).toMatchObject({ errorCode: ErrorCode.NONE, logDir: dir });
@@ -254,7 +218,7 @@ describe('DescribeLogDirs', () => {
   });
 
   it('keeps only the requested partitions (v0)', async () => {
-    const response = await call(DescribeLogDirs, describeLogDirsHandler(logManager), 0, {
+    const response = await callHandler(DescribeLogDirs, describeLogDirsHandler(logManager), 0, {
       topics: [{ topic: 'events', partitions: [1, 7] }],
     });
     expect(response.results[0]!.topics).toEqual([

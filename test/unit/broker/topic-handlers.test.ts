@@ -13,7 +13,6 @@ import {
   metadataHandler,
   TOPIC_AUTHORIZED_OPERATIONS,
 } from '../../../broker/api/handlers/metadata.js';
-import { CloseConnection, NO_RESPONSE, type ApiHandler } from '../../../broker/api/router.js';
 import { parseBrokerConfig } from '../../../broker/config.js';
 import type { BrokerLifecycle } from '../../../broker/controller/controller.js';
 import { LocalController } from '../../../broker/controller/local-controller.js';
@@ -22,21 +21,13 @@ import { MetadataCache, type MetadataUpdate } from '../../../broker/metadata/met
 import {
   CreatePartitions,
   CreateTopics,
-  decodeRequest,
-  decodeResponse,
   DeleteTopics,
   DescribeCluster,
-  encodeRequest,
-  encodeResponse,
   ErrorCode,
   Metadata,
-  toBuffer,
   ZERO_UUID,
-  type ApiSchema,
-  type RequestInput,
-  type RequestOf,
-  type ResponseOf,
 } from '../../../protocol/index.js';
+import { callHandler } from '../../helpers/handler-call.js';
 
 const logger = createLogger({ level: 'silent' });
 const ENDPOINTS = [
@@ -87,21 +78,6 @@ afterEach(async () => {
  * One request through the wire codecs both ways, so each version's field set is what the handler sees and what
  * the client would read back.
  */
-async function call<A extends ApiSchema>(
-  schema: A,
-  handler: ApiHandler<A>,
-  apiVersion: number,
-  input: RequestInput<A>,
-  listenerName = 'PLAINTEXT',
-): Promise<ResponseOf<A>> {
-  const frame = toBuffer(encodeRequest(schema, { apiVersion, correlationId: 7, clientId: 'test' }, input));
-  const { header, body } = decodeRequest(frame.subarray(4));
-  const connection = { connectionId: 'c1', listenerName, remote: 'test', logger, signal: new AbortController().signal };
-  const response = await handler({ header, body: body as RequestOf<A>, connection, logger });
-  if (response === NO_RESPONSE || response instanceof CloseConnection) throw new Error('expected a response body');
-  const out = toBuffer(encodeResponse(schema, apiVersion, 7, response));
-  return decodeResponse(schema, apiVersion, out.subarray(4)).body;
-}
 
 const metadata = (autoCreateTopicsEnable = true) =>
   metadataHandler({ metadataCache: cache, controller, autoCreateTopicsEnable });
@@ -133,7 +109,7 @@ it('serves the versions protocol-surface.md asks for', () => {
 describe('Metadata', () => {
   it('answers every topic, sorted, for null (v1+) and for an empty array in v0 only', async () => {
     await create('b', 'a');
-    const v12 = await call(Metadata, metadata(), 12, { topics: null, includeTopicAuthorizedOperations: false });
+    const v12 = await callHandler(Metadata, metadata(), 12, { topics: null, includeTopicAuthorizedOperations: false });
     expect(v12.topics.map((t) => t.name)).toEqual(['a', 'b']);
     expect(v12).toMatchObject({ clusterId: 'cluster-a', controllerId: 1 });
     expect(v12.brokers).toEqual([{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null }]);
@@ -153,24 +129,24 @@ describe('Metadata', () => {
       })),
     );
 
-    const v0 = await call(Metadata, metadata(), 0, { topics: [] });
+    const v0 = await callHandler(Metadata, metadata(), 0, { topics: [] });
     expect(v0.topics.map((t) => t.name)).toEqual(['a', 'b']);
     expect(v0).toMatchObject({ clusterId: null, controllerId: -1 });
-    const v1 = await call(Metadata, metadata(), 1, { topics: [] });
+    const v1 = await callHandler(Metadata, metadata(), 1, { topics: [] });
     expect(v1.topics).toEqual([]);
     expect(v1.brokers).toHaveLength(1);
   });
 
   it('gives each broker the endpoint of the request’s listener, or its first one', async () => {
-    const internal = await call(Metadata, metadata(), 9, { topics: [] }, 'INTERNAL');
+    const internal = await callHandler(Metadata, metadata(), 9, { topics: [] }, { listenerName: 'INTERNAL' });
     expect(internal.brokers).toEqual([{ nodeId: 1, host: 'broker-1.internal', port: 9093, rack: null }]);
-    const other = await call(Metadata, metadata(), 9, { topics: [] }, 'OTHER');
+    const other = await callHandler(Metadata, metadata(), 9, { topics: [] }, { listenerName: 'OTHER' });
     expect(other.brokers[0]).toMatchObject({ host: '127.0.0.1', port: 9092 });
   });
 
   it('answers named topics in request order, once each, with errors for unknown and invalid names', async () => {
     await create('x', 'y', '__consumer_offsets');
-    const body = await call(Metadata, metadata(), 9, {
+    const body = await callHandler(Metadata, metadata(), 9, {
       topics: byName('y', 'missing', 'bad/name', 'x', 'y', '__consumer_offsets'),
       allowAutoTopicCreation: false,
       includeTopicAuthorizedOperations: false,
@@ -185,18 +161,18 @@ describe('Metadata', () => {
   });
 
   it('auto-creates an unknown topic: LEADER_NOT_AVAILABLE now, the topic on the next call', async () => {
-    const first = await call(Metadata, metadata(), 4, { topics: byName('auto'), allowAutoTopicCreation: true });
+    const first = await callHandler(Metadata, metadata(), 4, { topics: byName('auto'), allowAutoTopicCreation: true });
     expect(first.topics).toMatchObject([{ name: 'auto', errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitions: [] }]);
-    const next = await call(Metadata, metadata(), 4, { topics: byName('auto'), allowAutoTopicCreation: true });
+    const next = await callHandler(Metadata, metadata(), 4, { topics: byName('auto'), allowAutoTopicCreation: true });
     expect(next.topics).toMatchObject([{ name: 'auto', errorCode: ErrorCode.NONE, partitions: [{ leaderId: 1 }] }]);
     // before v4 the request cannot refuse it
-    const v1 = await call(Metadata, metadata(), 1, { topics: byName('auto-v1') });
+    const v1 = await callHandler(Metadata, metadata(), 1, { topics: byName('auto-v1') });
     expect(v1.topics[0]!.errorCode).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
   });
 
   it('does not auto-create when the request or the broker refuses it', async () => {
-    const refused = await call(Metadata, metadata(), 4, { topics: byName('t'), allowAutoTopicCreation: false });
-    const disabled = await call(Metadata, metadata(false), 1, { topics: byName('t') });
+    const refused = await callHandler(Metadata, metadata(), 4, { topics: byName('t'), allowAutoTopicCreation: false });
+    const disabled = await callHandler(Metadata, metadata(false), 1, { topics: byName('t') });
     for (const body of [refused, disabled]) {
       expect(body.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
@@ -207,7 +183,7 @@ describe('Metadata', () => {
     await create('by-id');
     const topicId = cache.snapshot().topic('by-id')!.topicId;
     const unknownId = 'AAAAAAAAAAAAAAAAAAAAAQ';
-    const v12 = await call(Metadata, metadata(), 12, {
+    const v12 = await callHandler(Metadata, metadata(), 12, {
       topics: [
         { topicId, name: null },
         { topicId: unknownId, name: null },
@@ -218,7 +194,7 @@ describe('Metadata', () => {
       ['by-id', topicId, ErrorCode.NONE],
       [null, unknownId, ErrorCode.UNKNOWN_TOPIC_ID],
     ]);
-    const v10 = await call(Metadata, metadata(), 10, {
+    const v10 = await callHandler(Metadata, metadata(), 10, {
       topics: [{ topicId, name: 'by-id' }],
       includeTopicAuthorizedOperations: false,
     });
@@ -227,7 +203,7 @@ describe('Metadata', () => {
 
   it('answers authorized operations only when asked, with every operation (no authorizer)', async () => {
     await create('ops');
-    const v8 = await call(Metadata, metadata(), 8, {
+    const v8 = await callHandler(Metadata, metadata(), 8, {
       topics: byName('ops'),
       includeClusterAuthorizedOperations: true,
       includeTopicAuthorizedOperations: true,
@@ -250,7 +226,7 @@ describe('CreateTopics', () => {
 
   it('creates topics and answers id, counts and configs from v5/v7', async () => {
     const handler = createTopicsHandler(controller);
-    const body = await call(CreateTopics, handler, 7, {
+    const body = await callHandler(CreateTopics, handler, 7, {
       topics: [{ ...topic('t', 3), configs: [{ name: 'retention.ms', value: '1000' }] }],
       timeoutMs: 1000,
       validateOnly: false,
@@ -267,14 +243,18 @@ describe('CreateTopics', () => {
     });
     expect(t!.configs?.find((c) => c.name === 'segment.bytes')?.configSource).toBe(ConfigSource.DEFAULT_CONFIG);
 
-    const v4 = await call(CreateTopics, handler, 4, { topics: [topic('t4')], timeoutMs: 0, validateOnly: false });
+    const v4 = await callHandler(CreateTopics, handler, 4, {
+      topics: [topic('t4')],
+      timeoutMs: 0,
+      validateOnly: false,
+    });
     expect(v4.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: -1, configs: [] });
   });
 
   it('uses the broker defaults for -1 (v4+)', async () => {
     await controller.shutdown();
     await start({ 'num.partitions': '3' });
-    const body = await call(CreateTopics, createTopicsHandler(controller), 5, {
+    const body = await callHandler(CreateTopics, createTopicsHandler(controller), 5, {
       topics: [topic('d', -1, -1)],
       timeoutMs: 1000,
       validateOnly: false,
@@ -284,7 +264,7 @@ describe('CreateTopics', () => {
   });
 
   it('validates only when asked (v1+), creating nothing', async () => {
-    const body = await call(CreateTopics, createTopicsHandler(controller), 1, {
+    const body = await callHandler(CreateTopics, createTopicsHandler(controller), 1, {
       topics: [topic('dry')],
       timeoutMs: 1000,
       validateOnly: true,
@@ -296,7 +276,7 @@ describe('CreateTopics', () => {
   it('answers each topic on its own, with a message from v1 only', async () => {
     await create('taken');
     const input = { topics: [topic('taken'), topic('zero', 0), topic('fine')], timeoutMs: 1000, validateOnly: false };
-    const v1 = await call(CreateTopics, createTopicsHandler(controller), 1, input);
+    const v1 = await callHandler(CreateTopics, createTopicsHandler(controller), 1, input);
     expect(v1.topics.map((t) => [t.name, t.errorCode])).toEqual([
       ['taken', ErrorCode.TOPIC_ALREADY_EXISTS],
       ['zero', ErrorCode.INVALID_PARTITIONS],
@@ -304,7 +284,10 @@ describe('CreateTopics', () => {
     ]);
     expect(v1.topics[0]!.errorMessage).toMatch(/taken/);
     expect(v1.topics[2]!.errorMessage).toBeNull();
-    const v0 = await call(CreateTopics, createTopicsHandler(controller), 0, { topics: [topic('taken')], timeoutMs: 0 });
+    const v0 = await callHandler(CreateTopics, createTopicsHandler(controller), 0, {
+      topics: [topic('taken')],
+      timeoutMs: 0,
+    });
     // v0 carries no message: the decoder fills the absent field with its empty default
     expect(v0.topics).toEqual([
       expect.objectContaining({ name: 'taken', errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: '' }),
@@ -315,7 +298,7 @@ describe('CreateTopics', () => {
 describe('DeleteTopics', () => {
   it('deletes by name (v0-5)', async () => {
     await create('gone', 'kept');
-    const body = await call(DeleteTopics, deleteTopicsHandler(controller), 5, {
+    const body = await callHandler(DeleteTopics, deleteTopicsHandler(controller), 5, {
       topicNames: ['gone', 'never'],
       timeoutMs: 1000,
     });
@@ -329,7 +312,7 @@ describe('DeleteTopics', () => {
   it('deletes by id or name in v6, answering the name and id', async () => {
     await create('by-id', 'by-name');
     const topicId = cache.snapshot().topic('by-id')!.topicId;
-    const body = await call(DeleteTopics, deleteTopicsHandler(controller), 6, {
+    const body = await callHandler(DeleteTopics, deleteTopicsHandler(controller), 6, {
       topics: [
         { name: null, topicId },
         { name: 'by-name', topicId: ZERO_UUID },
@@ -351,7 +334,7 @@ describe('CreatePartitions', () => {
   it('grows topics, validates only when asked, and answers errors per topic', async () => {
     await create('grow');
     const handler = createPartitionsHandler(controller);
-    const dry = await call(CreatePartitions, handler, 0, {
+    const dry = await callHandler(CreatePartitions, handler, 0, {
       topics: [{ name: 'grow', count: 5, assignments: null }],
       timeoutMs: 1000,
       validateOnly: true,
@@ -359,7 +342,7 @@ describe('CreatePartitions', () => {
     expect(dry.results).toEqual([{ name: 'grow', errorCode: ErrorCode.NONE, errorMessage: null }]);
     expect(cache.snapshot().topic('grow')!.partitions).toHaveLength(2);
 
-    const body = await call(CreatePartitions, handler, 3, {
+    const body = await callHandler(CreatePartitions, handler, 3, {
       topics: [
         { name: 'grow', count: 4, assignments: [{ brokerIds: [1] }, { brokerIds: [1] }] },
         { name: 'missing', count: 2, assignments: null },
@@ -378,7 +361,13 @@ describe('CreatePartitions', () => {
 describe('DescribeCluster', () => {
   it('answers brokers on the request’s listener, the controller and the cluster id', async () => {
     const handler = describeClusterHandler(cache);
-    const v0 = await call(DescribeCluster, handler, 0, { includeClusterAuthorizedOperations: false }, 'INTERNAL');
+    const v0 = await callHandler(
+      DescribeCluster,
+      handler,
+      0,
+      { includeClusterAuthorizedOperations: false },
+      { listenerName: 'INTERNAL' },
+    );
     expect(v0).toMatchObject({
       errorCode: ErrorCode.NONE,
       clusterId: 'cluster-a',
@@ -386,19 +375,22 @@ describe('DescribeCluster', () => {
       brokers: [{ brokerId: 1, host: 'broker-1.internal', port: 9093, rack: null }],
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     });
-    const v1 = await call(DescribeCluster, handler, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+    const v1 = await callHandler(DescribeCluster, handler, 1, {
+      includeClusterAuthorizedOperations: true,
+      endpointType: 1,
+    });
     expect(v1).toMatchObject({ errorCode: ErrorCode.NONE, endpointType: 1 });
     expect(v1.clusterAuthorizedOperations).toBe(CLUSTER_AUTHORIZED_OPERATIONS);
   });
 
   it('refuses the controllers endpoint type and unknown ones', async () => {
     const handler = describeClusterHandler(cache);
-    const controllers = await call(DescribeCluster, handler, 1, {
+    const controllers = await callHandler(DescribeCluster, handler, 1, {
       includeClusterAuthorizedOperations: false,
       endpointType: 2,
     });
     expect(controllers).toMatchObject({ errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE, brokers: [] });
-    const unknown = await call(DescribeCluster, handler, 1, {
+    const unknown = await callHandler(DescribeCluster, handler, 1, {
       includeClusterAuthorizedOperations: false,
       endpointType: 9,
     });
