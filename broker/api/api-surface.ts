@@ -30,7 +30,7 @@ import type { LogManager } from '../../storage/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { Controller } from '../controller/controller.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
-import type { OffsetsTopic } from '../group/offsets-topic.js';
+import { OFFSETS_TOPIC, type OffsetsTopic } from '../group/offsets-topic.js';
 import type { MetadataCache } from '../metadata/metadata-cache.js';
 import { ProducerIdManager } from '../producer-id-manager.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -101,7 +101,12 @@ export function brokerRouter(deps: ApiDeps): Router {
     .register(
       Metadata,
       METADATA_RANGE,
-      metadataHandler({ metadataCache, controller, autoCreateTopicsEnable: config.autoCreateTopicsEnable }),
+      metadataHandler({
+        metadataCache,
+        controller,
+        autoCreateTopicsEnable: config.autoCreateTopicsEnable,
+        internalTopics: new Map([[OFFSETS_TOPIC, () => offsetsTopic.ensureCreated()]]),
+      }),
     )
     .register(ApiVersions, API_VERSIONS_RANGE, apiVersionsHandler(router))
     .register(CreateTopics, CREATE_TOPICS_RANGE, createTopicsHandler(controller))

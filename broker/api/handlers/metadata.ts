@@ -63,6 +63,11 @@ export interface MetadataHandlerDeps {
   readonly controller: Controller;
   /** The broker's auto.create.topics.enable. */
   readonly autoCreateTopicsEnable: boolean;
+  /**
+   * Creators of internal topics (their coordinators' partition counts and configs), by name: a Metadata request
+   * that allows auto-creation creates them even when auto.create.topics.enable is off, as Kafka does.
+   */
+  readonly internalTopics?: ReadonlyMap<string, () => Promise<ErrorCode>>;
 }
 
 type MetadataResponse = ResponseInput<typeof Metadata>;
@@ -93,6 +98,7 @@ export function metadataHandler(deps: MetadataHandlerDeps): ApiHandler<typeof Me
         ? snapshot.topicNames().map((name) => topicResponse(snapshot.topic(name)!, snapshot))
         : await requestedTopics(dedupe(requested), snapshot, {
             autoCreate: deps.autoCreateTopicsEnable && (version < 4 || body.allowAutoTopicCreation),
+            createInternal: version < 4 || body.allowAutoTopicCreation ? deps.internalTopics : undefined,
             controller: deps.controller,
             logger,
           });
@@ -173,6 +179,7 @@ function dedupe(requested: readonly RequestedTopic[]): RequestedTopic[] {
 
 interface AutoCreation {
   readonly autoCreate: boolean;
+  readonly createInternal: ReadonlyMap<string, () => Promise<ErrorCode>> | undefined;
   readonly controller: Controller;
   readonly logger: Logger;
 }
@@ -202,6 +209,8 @@ async function requestedTopics(
         throw err;
       }
       // Internal topics get their own partition counts from their coordinators, not num.partitions.
+      const createInternal = auto.createInternal?.get(name);
+      if (createInternal !== undefined) return internalTopic(name, await createInternal());
       if (!auto.autoCreate || isInternalTopic(name)) {
         return emptyTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, ZERO_UUID);
       }
@@ -226,6 +235,11 @@ async function autoCreate(name: string, auto: AutoCreation): Promise<TopicRespon
   }
   const retriable: readonly ErrorCode[] = [ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS, ErrorCode.NOT_CONTROLLER];
   return emptyTopic(retriable.includes(code) ? ErrorCode.LEADER_NOT_AVAILABLE : code, name, ZERO_UUID);
+}
+
+/** Kafka's answer for an internal topic being created: LEADER_NOT_AVAILABLE (retry), or why it cannot be. */
+function internalTopic(name: string, created: ErrorCode): TopicResponse {
+  return emptyTopic(created === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created, name, ZERO_UUID);
 }
 
 function emptyTopic(errorCode: ErrorCode, name: string | null, topicId: string): TopicResponse {

@@ -160,6 +160,38 @@ describe('Metadata', () => {
     ]);
   });
 
+  it('creates a missing internal topic through its coordinator when the request allows it, whatever auto.create says', async () => {
+    const asked: string[] = [];
+    let answer: ErrorCode = ErrorCode.NONE;
+    const handler = metadataHandler({
+      metadataCache: cache,
+      controller,
+      autoCreateTopicsEnable: false,
+      internalTopics: new Map([
+        [
+          '__consumer_offsets',
+          () => {
+            asked.push('__consumer_offsets');
+            return Promise.resolve(answer);
+          },
+        ],
+      ]),
+    });
+    const ask = (allowAutoTopicCreation: boolean) =>
+      callHandler(Metadata, handler, 9, {
+        topics: byName('__consumer_offsets'),
+        allowAutoTopicCreation,
+        includeTopicAuthorizedOperations: false,
+      });
+    expect((await ask(false)).topics[0]).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    expect(asked).toEqual([]);
+    expect((await ask(true)).topics[0]).toMatchObject({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, isInternal: true });
+    // too few brokers for offsets.topic.replication.factor: Kafka answers COORDINATOR_NOT_AVAILABLE
+    answer = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    expect((await ask(true)).topics[0]).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
+    expect(asked).toEqual(['__consumer_offsets', '__consumer_offsets']);
+  });
+
   it('auto-creates an unknown topic: LEADER_NOT_AVAILABLE now, the topic on the next call', async () => {
     const first = await callHandler(Metadata, metadata(), 4, { topics: byName('auto'), allowAutoTopicCreation: true });
     expect(first.topics).toMatchObject([{ name: 'auto', errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitions: [] }]);
