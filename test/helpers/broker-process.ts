@@ -57,12 +57,19 @@ export function spawnBroker(
   });
 }
 
-/** Polls `check` until it returns true, or rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition') {
+/**
+ * Polls `check` until it returns true, or rejects after `timeoutMs`; `what` names the condition, or describes the
+ * state at the timeout when it is a function.
+ */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what: string | (() => string) = 'condition',
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
