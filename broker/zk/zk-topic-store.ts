@@ -48,7 +48,7 @@ export class ZkTopicStore {
   /**
    * Creates `/config/topics/<t>` with `config` and `/brokers/topics/<t>` with the assignment in one multi
    * (ZkTopicExistsError when the topic exists). A config znode left by an earlier, unfinished deletion is
-   * overwritten, as Kafka's setOrCreateEntityConfigs does. Returns the assignment znode's zkVersion (0).
+   * overwritten, as Kafka's setOrCreateEntityConfigs does.
    */
   async createTopic(
     topic: string,
