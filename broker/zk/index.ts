@@ -1,6 +1,7 @@
 /** ZooKeeper mode's foundation: the client wrapper, Kafka's znode layout and data, registration and election. */
 export { BrokerRegistration, type BrokerRegistrationOptions } from './broker-registration.js';
 export { ControllerElection, fencedMultiAt, type ControllerElectionOptions } from './controller-election.js';
+export { KafkaZkStore } from './kafka-zk-store.js';
 export { ZkClient, type ZkClientOptions, type ZkSessionCredentials } from './zk-client.js';
 export {
   type LocalZooKeeper,

@@ -25,10 +25,14 @@ export interface ZkTopicAssignmentRead extends ZkTopicAssignment {
 }
 
 /** The outcome of a conditional write: the new zkVersion, or `stale` when the znode moved past the expected one. */
-export type ZkConditionalWrite = { readonly outcome: 'updated'; readonly zkVersion: number } | { readonly outcome: 'stale' };
+export type ZkConditionalWrite =
+  { readonly outcome: 'updated'; readonly zkVersion: number } | { readonly outcome: 'stale' };
 
-/** Deleting a subtree races with creations under it (a late partition state); this many tries, then it fails. */
-const DELETE_ATTEMPTS = 5;
+/**
+ * A multi built from what was just read can race another writer (a late partition state, a config being deleted):
+ * this many tries, then it fails.
+ */
+const RACE_ATTEMPTS = 5;
 
 /**
  * Topic znodes in Kafka's layout (KafkaZkClient's and AdminZkClient's topic operations): the assignment in
@@ -58,21 +62,20 @@ export class ZkTopicStore {
   ): Promise<void> {
     const configData = encodeEntityConfig(config);
     const topicOp: ZkOp = { type: 'create', path: ZkPaths.topic(topic), data: encodeTopicAssignment(assignment) };
-    const configOps: ZkOp[][] = [
-      [{ type: 'create', path: ZkPaths.topicConfig(topic), data: configData }],
-      [{ type: 'setData', path: ZkPaths.topicConfig(topic), data: configData }],
-    ];
-    for (;;) {
-      for (const configOp of configOps) {
-        try {
-          await multiBehind(this.#zk, fence, [...configOp, topicOp]);
-          return;
-        } catch (err) {
-          if (err instanceof ZkNodeExistsError && err.opIndex === 1) throw new ZkTopicExistsError(topic);
-          // a stale config znode (create: NODE_EXISTS) or none (setData: NO_NODE): try the other way
-          const wrongWay = (err instanceof ZkNodeExistsError || err instanceof ZkNoNodeError) && err.opIndex === 0;
-          if (!wrongWay) throw err;
-        }
+    const configPath = ZkPaths.topicConfig(topic);
+    for (let attempt = 0; ; attempt++) {
+      // create the config znode, or overwrite a stale one; alternate when the other answer comes back
+      const configOp: ZkOp =
+        attempt % 2 === 0
+          ? { type: 'create', path: configPath, data: configData }
+          : { type: 'setData', path: configPath, data: configData };
+      try {
+        await multiBehind(this.#zk, fence, [configOp, topicOp]);
+        return;
+      } catch (err) {
+        if (err instanceof ZkNodeExistsError && err.opIndex === 1) throw new ZkTopicExistsError(topic);
+        const wrongWay = (err instanceof ZkNodeExistsError || err instanceof ZkNoNodeError) && err.opIndex === 0;
+        if (!wrongWay || attempt >= 2 * RACE_ATTEMPTS) throw err;
       }
     }
   }
@@ -146,7 +149,8 @@ export class ZkTopicStore {
     const numbers = [...added.keys()].sort((a, b) => a - b);
     if (numbers.length === 0 || numbers.some((p, i) => p !== existing + i)) {
       throw new ZkInvalidPartitionsError(
-        `topic ${current.topic} has ${existing} partitions; new partitions must be ${existing}..., got ${numbers.join()}`,
+        `topic ${current.topic} has ${existing} partitions: new ones must number ${existing} onwards without a gap, ` +
+          `not ${numbers.join()}`,
       );
     }
     const partitions = new Map(current.partitions);
@@ -209,7 +213,7 @@ export class ZkTopicStore {
         return;
       } catch (err) {
         const raced = err instanceof ZkNotEmptyError || err instanceof ZkNoNodeError;
-        if (!raced || attempt >= DELETE_ATTEMPTS) throw err;
+        if (!raced || attempt >= RACE_ATTEMPTS) throw err;
       }
     }
   }
