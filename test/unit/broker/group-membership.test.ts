@@ -9,6 +9,9 @@ import {
   protocol,
   REBALANCE_MS,
   SESSION_MS,
+  heartbeatMember,
+  syncMember,
+  tick,
 } from './group-test-kit.js';
 
 let coordinator: GroupCoordinator;
@@ -24,22 +27,10 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Lets due timers (the 0 ms initial delay) and the promise reactions they cause run. */
-const tick = (ms = 10) => vi.advanceTimersByTimeAsync(ms);
-
 const sync = (memberId: string, generationId: number, assignments: [string, string][] = []) =>
-  coordinator.syncGroup({
-    groupId: 'g',
-    generationId,
-    memberId,
-    groupInstanceId: null,
-    protocolType: null,
-    protocolName: null,
-    assignments: new Map(assignments.map(([id, a]) => [id, Buffer.from(a)])),
-  });
-
+  syncMember(coordinator, memberId, generationId, assignments);
 const heartbeat = (memberId: string, generationId: number, groupInstanceId: string | null = null) =>
-  coordinator.heartbeat({ groupId: 'g', memberId, generationId, groupInstanceId });
+  heartbeatMember(coordinator, memberId, generationId, groupInstanceId);
 
 /** Lets `ms` pass while `beat` runs every 200 ms (a live member's heartbeat thread). */
 async function keepAlive(ms: number, beat: () => void): Promise<void> {

@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GroupCoordinator } from '../../../broker/group/group-coordinator.js';
 import { ErrorCode } from '../../../protocol/index.js';
-import { type FakePersistence, joinRequest, makeCoordinator, protocol } from './group-test-kit.js';
+import {
+  type FakePersistence,
+  heartbeatMember,
+  joinRequest,
+  makeCoordinator,
+  protocol,
+  syncMember,
+  tick,
+} from './group-test-kit.js';
 
 let coordinator: GroupCoordinator;
 let persistence: FakePersistence;
@@ -16,22 +24,10 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Lets due timers (the 0 ms initial delay) and the promise reactions they cause run. */
-const tick = (ms = 10) => vi.advanceTimersByTimeAsync(ms);
-
 const sync = (memberId: string, generationId: number, assignments: [string, string][] = []) =>
-  coordinator.syncGroup({
-    groupId: 'g',
-    generationId,
-    memberId,
-    groupInstanceId: null,
-    protocolType: null,
-    protocolName: null,
-    assignments: new Map(assignments.map(([id, a]) => [id, Buffer.from(a)])),
-  });
-
+  syncMember(coordinator, memberId, generationId, assignments);
 const heartbeat = (memberId: string, generationId: number, groupInstanceId: string | null = null) =>
-  coordinator.heartbeat({ groupId: 'g', memberId, generationId, groupInstanceId });
+  heartbeatMember(coordinator, memberId, generationId, groupInstanceId);
 
 describe('static membership (KIP-345)', () => {
   async function staticGroup() {

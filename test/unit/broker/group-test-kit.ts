@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { parseBrokerConfig } from '../../../broker/config.js';
 import { GroupCoordinator, type JoinGroupRequest } from '../../../broker/group/group-coordinator.js';
 import type {
@@ -153,3 +154,31 @@ export async function peek<T>(promise: Promise<T>): Promise<T | undefined> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
   return value;
 }
+
+/** Lets due timers (the 0 ms initial delay) and the promise reactions they cause run (fake timers). */
+export const tick = (ms = 10): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
+
+/** A SyncGroup of group "g"; `assignments` are [memberId, assignment] pairs (the leader's). */
+export const syncMember = (
+  coordinator: GroupCoordinator,
+  memberId: string,
+  generationId: number,
+  assignments: [string, string][] = [],
+) =>
+  coordinator.syncGroup({
+    groupId: 'g',
+    generationId,
+    memberId,
+    groupInstanceId: null,
+    protocolType: null,
+    protocolName: null,
+    assignments: new Map(assignments.map(([id, a]) => [id, Buffer.from(a)])),
+  });
+
+/** A Heartbeat of group "g". */
+export const heartbeatMember = (
+  coordinator: GroupCoordinator,
+  memberId: string,
+  generationId: number,
+  groupInstanceId: string | null = null,
+) => coordinator.heartbeat({ groupId: 'g', memberId, generationId, groupInstanceId });
