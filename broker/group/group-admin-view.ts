@@ -1,8 +1,8 @@
 import { decodeConsumerAssignment, ErrorCode } from '../../protocol/index.js';
 import { IsolationLevel } from '../replica/partition.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
-import { CONSUMER_PROTOCOL_TYPE, type GroupState } from './group.js';
-import type { GroupCoordinator } from './group-coordinator.js';
+import { CONSUMER_PROTOCOL_TYPE } from './group.js';
+import type { GroupCoordinator, GroupDetail } from './group-coordinator.js';
 
 export interface MemberView {
   memberId: string;
@@ -27,13 +27,7 @@ export interface PartitionLag {
   lag: number | null;
 }
 
-export interface GroupLagView {
-  groupId: string;
-  state: GroupState;
-  protocolType: string;
-  protocolName: string | null;
-  generationId: number;
-  leaderId: string | null;
+export interface GroupLagView extends Omit<GroupDetail, 'members' | 'offsets'> {
   members: MemberView[];
   /** Assigned and committed partitions, sorted by topic then partition. */
   partitions: PartitionLag[];

@@ -4,7 +4,7 @@ import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type EmbeddedBroker } from '../../broker/index.js';
 import { batchViews, CompressionType, decodeBatch, type RecordBatchView } from '../../protocol/records/index.js';
-import { kcat } from '../helpers/kcat.js';
+import { kcat, kcatConsumeAll } from '../helpers/kcat.js';
 
 /**
  * @platformatic/kafka 1.35 (flexible versions only: ApiVersions 3, Metadata 12, CreateTopics 7, DeleteTopics 6,
@@ -184,19 +184,8 @@ describe('@platformatic/kafka admin and idempotent producer', () => {
     const [batch] = await batchesOnDisk(topic, 0);
     expect(batch!.compression).toBe(compression === 'snappy' ? CompressionType.Snappy : CompressionType.Lz4);
     expect(batch!.producerId).toBeGreaterThanOrEqual(0);
-    const out = await kcat([
-      '-b',
-      embedded.bootstrap,
-      '-C',
-      '-t',
-      topic,
-      '-o',
-      'beginning',
-      '-e',
-      '-q',
-      '-f',
-      '%k=%s\\n',
-    ]);
-    expect(out.split('\n').filter((l) => l !== '')).toEqual([0, 1, 2, 3, 4].map((n) => `k${n}=${compression}-${n}`));
+    expect(await kcatConsumeAll(embedded.bootstrap, topic)).toEqual(
+      [0, 1, 2, 3, 4].map((n) => `k${n}=${compression}-${n}`),
+    );
   });
 });

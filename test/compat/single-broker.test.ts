@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { CompressionTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type EmbeddedBroker } from '../../broker/index.js';
-import { kcat } from '../helpers/kcat.js';
+import { kcat, kcatConsumeAll } from '../helpers/kcat.js';
 
 /**
  * One embedded broker driven by unmodified clients: kafkajs (admin and producer) and kcat (librdkafka's
@@ -34,24 +34,6 @@ describe('single broker with kafkajs and kcat', () => {
     if (firstLogDir !== undefined) await rm(firstLogDir, { recursive: true, force: true });
   });
 
-  /** Every record of `topic` as `key=value` lines, read by kcat from the beginning of every partition. */
-  async function consumeAll(topic: string): Promise<string[]> {
-    const out = await kcat([
-      '-b',
-      embedded.bootstrap,
-      '-C',
-      '-t',
-      topic,
-      '-o',
-      'beginning',
-      '-e',
-      '-q',
-      '-f',
-      '%k=%s\\n',
-    ]);
-    return out.split('\n').filter((l) => l !== '');
-  }
-
   it('creates topics with kafkajs and describes them', async () => {
     expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] })).toBe(true);
     expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] })).toBe(false);
@@ -71,7 +53,7 @@ describe('single broker with kafkajs and kcat', () => {
       messages: messages.slice(45),
     });
     expect([...first, ...second].every((r) => r.errorCode === 0)).toBe(true);
-    const consumed = await consumeAll('orders');
+    const consumed = await kcatConsumeAll(embedded.bootstrap, 'orders');
     expect(consumed.sort()).toEqual(messages.map((m) => `${m.key}=${m.value}`).sort());
     const offsets = await admin.fetchTopicOffsets('orders');
     expect(offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0)).toBe(90);
@@ -82,7 +64,7 @@ describe('single broker with kafkajs and kcat', () => {
     await kcat(['-b', embedded.bootstrap, '-P', '-t', 'from-kcat', '-z', 'lz4', '-K', ':'], lines + '\n');
     const offsets = await admin.fetchTopicOffsets('from-kcat');
     expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(50);
-    expect((await consumeAll('from-kcat')).length).toBe(50);
+    expect((await kcatConsumeAll(embedded.bootstrap, 'from-kcat')).length).toBe(50);
   });
 
   it('keeps topics and records across a restart on the same log directory', async () => {
@@ -97,7 +79,7 @@ describe('single broker with kafkajs and kcat', () => {
     await admin.connect();
     await producer.connect();
     expect(await admin.listTopics()).toEqual(expect.arrayContaining(['orders', 'from-kcat']));
-    expect((await consumeAll('orders')).length).toBe(90);
+    expect((await kcatConsumeAll(embedded.bootstrap, 'orders')).length).toBe(90);
   });
 
   it('deletes a topic', async () => {

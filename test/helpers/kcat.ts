@@ -13,3 +13,9 @@ export function kcat(args: string[], input?: string): Promise<string> {
     child.stdin.end(input ?? '');
   });
 }
+
+/** Every record of `topic` as `key=value` lines, read by kcat from the beginning of every partition. */
+export async function kcatConsumeAll(bootstrap: string, topic: string): Promise<string[]> {
+  const out = await kcat(['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n']);
+  return out.split('\n').filter((l) => l !== '');
+}

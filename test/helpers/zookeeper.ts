@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'node-zookeeper-client';
@@ -125,4 +126,31 @@ function run(command: string, args: string[]): Promise<void> {
       code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`)),
     );
   });
+}
+
+/** This test file's ZooKeeper, and cleanups run (last registered first) after each test. */
+export interface ZooKeeperTestFile {
+  /** Available from beforeAll on. */
+  readonly server: TestZooKeeper;
+  readonly cleanups: (() => Promise<void>)[];
+}
+
+/** Starts a ZooKeeper for the calling test file (beforeAll), runs its cleanups after each test, stops it after all. */
+export function zooKeeperPerTestFile(): ZooKeeperTestFile {
+  let server: TestZooKeeper | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    server = await zooKeeperForTests();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(() => server?.stop());
+  return {
+    get server(): TestZooKeeper {
+      if (server === undefined) throw new Error('the ZooKeeper starts in beforeAll');
+      return server;
+    },
+    cleanups,
+  };
 }

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BrokerIdConflictError,
   BrokerRegistration,
@@ -14,21 +14,13 @@ import {
   type ZkBrokerEndpoint,
 } from '../../../broker/zk/index.js';
 import { waitFor } from '../../helpers/broker-process.js';
-import { zooKeeperForTests, type TestZooKeeper } from '../../helpers/zookeeper.js';
+import { zooKeeperPerTestFile } from '../../helpers/zookeeper.js';
 import { killSessionBehindPartition } from '../../helpers/zk-session-expiry.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-let server: TestZooKeeper;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  server = await zooKeeperForTests();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(() => server.stop());
+const zkFile = zooKeeperPerTestFile();
+const { cleanups } = zkFile;
 
 async function connect(connectString: string): Promise<ZkClient> {
   const zk = await ZkClient.connect({ connectString, sessionTimeoutMs: 6_000, connectionTimeoutMs: 10_000, logger });
@@ -54,7 +46,7 @@ function registration(
 
 describe('broker registration', () => {
   it('writes /brokers/ids/<id> as an ephemeral in Kafka’s JSON, with the czxid as broker epoch', async () => {
-    const zk = await connect(await server.chrootFor('register'));
+    const zk = await connect(await zkFile.server.chrootFor('register'));
     await createTopLevelPaths(zk);
     const epochs: number[] = [];
     const reg = new BrokerRegistration({
@@ -85,7 +77,7 @@ describe('broker registration', () => {
   });
 
   it('refuses a second broker with the same id, naming where the first is', async () => {
-    const connectString = await server.chrootFor('duplicate');
+    const connectString = await zkFile.server.chrootFor('duplicate');
     const first = await connect(connectString);
     await registration(first, 1, 9092).register();
     const second = await connect(connectString);
@@ -99,7 +91,7 @@ describe('broker registration', () => {
   });
 
   it('waits for a crashed predecessor’s registration to go away, then registers', async () => {
-    const connectString = await server.chrootFor('predecessor');
+    const connectString = await zkFile.server.chrootFor('predecessor');
     const crashed = await connect(connectString);
     const oldEpoch = await registration(crashed, 4, 9092).register();
     const restarted = await connect(connectString);
@@ -118,7 +110,7 @@ describe('broker registration', () => {
   });
 
   it('re-registers after its session expires, with a new broker epoch', async () => {
-    const direct = await server.chrootFor('reregister');
+    const direct = await zkFile.server.chrootFor('reregister');
     const { hosts, chroot } = parseZkConnectString(direct);
     const [host, port] = hosts.split(':');
     const proxy: TcpProxy = await startTcpProxy(host!, Number(port));
@@ -151,14 +143,14 @@ describe('broker registration', () => {
 
 describe('cluster setup', () => {
   it('creates Kafka’s top-level paths', async () => {
-    const zk = await connect(await server.chrootFor('top-level'));
+    const zk = await connect(await zkFile.server.chrootFor('top-level'));
     await createTopLevelPaths(zk);
     await createTopLevelPaths(zk);
     for (const path of PERSISTENT_ZK_PATHS) expect(await zk.exists(path), path).not.toBeNull();
   });
 
   it('creates /cluster/id from the stored id, then agrees with the same id and refuses another', async () => {
-    const zk = await connect(await server.chrootFor('cluster-id'));
+    const zk = await connect(await zkFile.server.chrootFor('cluster-id'));
     expect(await resolveClusterId(zk, 'Sfr7YvlkRHSHrmSrwq9mug')).toBe('Sfr7YvlkRHSHrmSrwq9mug');
     expect((await zk.getData(ZkPaths.clusterId)).data.toString()).toBe('{"version":"1","id":"Sfr7YvlkRHSHrmSrwq9mug"}');
     expect(await resolveClusterId(zk, 'Sfr7YvlkRHSHrmSrwq9mug')).toBe('Sfr7YvlkRHSHrmSrwq9mug');
@@ -169,7 +161,7 @@ describe('cluster setup', () => {
   });
 
   it('makes up a cluster id for a broker without one, and the first proposal wins', async () => {
-    const connectString = await server.chrootFor('cluster-id-race');
+    const connectString = await zkFile.server.chrootFor('cluster-id-race');
     const [a, b] = await Promise.all([connect(connectString), connect(connectString)]);
     const [idA, idB] = await Promise.all([resolveClusterId(a, null), resolveClusterId(b, null)]);
     expect(idA).toMatch(/^[A-Za-z0-9_-]{22}$/);

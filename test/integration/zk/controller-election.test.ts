@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ControllerElection,
   ControllerMovedError,
@@ -10,21 +10,13 @@ import {
   ZkPaths,
 } from '../../../broker/zk/index.js';
 import { waitFor } from '../../helpers/broker-process.js';
-import { zooKeeperForTests, type TestZooKeeper } from '../../helpers/zookeeper.js';
+import { zooKeeperPerTestFile } from '../../helpers/zookeeper.js';
 import { killSessionBehindPartition } from '../../helpers/zk-session-expiry.js';
 import { startTcpProxy } from '../../helpers/tcp-proxy.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-let server: TestZooKeeper;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  server = await zooKeeperForTests();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(() => server.stop());
+const zkFile = zooKeeperPerTestFile();
+const { cleanups } = zkFile;
 
 /** One broker's part in the election: its own ZooKeeper session, and what its callbacks saw. */
 interface Participant {
@@ -83,7 +75,7 @@ async function soleController(among: readonly Participant[]): Promise<Participan
 
 describe('controller election', () => {
   it('elects exactly one of three brokers, writing Kafka’s /controller and /controller_epoch', async () => {
-    const connectString = await server.chrootFor('three');
+    const connectString = await zkFile.server.chrootFor('three');
     const brokers = await Promise.all([1, 2, 3].map((id) => participant(id, connectString)));
     await Promise.all(brokers.map((b) => b.election.start()));
     const winner = await soleController(brokers);
@@ -101,7 +93,7 @@ describe('controller election', () => {
   });
 
   it('elects another broker with the next epoch each time the controller dies', async () => {
-    const connectString = await server.chrootFor('failover');
+    const connectString = await zkFile.server.chrootFor('failover');
     const alive = await Promise.all([1, 2, 3].map((id) => participant(id, connectString)));
     await Promise.all(alive.map((b) => b.election.start()));
     const seen: number[] = [];
@@ -119,7 +111,7 @@ describe('controller election', () => {
   });
 
   it('resigns when its session expires and is elected again, with a new epoch, on the new session', async () => {
-    const direct = await server.chrootFor('expiry');
+    const direct = await zkFile.server.chrootFor('expiry');
     const { hosts, chroot } = parseZkConnectString(direct);
     const [host, port] = hosts.split(':');
     const proxy = await startTcpProxy(host!, Number(port));
@@ -142,7 +134,7 @@ describe('controller election', () => {
   });
 
   it('fails a deposed controller’s fenced write, applying none of it', async () => {
-    const direct = await server.chrootFor('deposed');
+    const direct = await zkFile.server.chrootFor('deposed');
     const { hosts, chroot } = parseZkConnectString(direct);
     const [host, port] = hosts.split(':');
     const proxy = await startTcpProxy(host!, Number(port));
@@ -183,7 +175,7 @@ describe('controller election', () => {
   });
 
   it('fences a write made with an older epoch’s zkVersion even from a live session', async () => {
-    const connectString = await server.chrootFor('fence');
+    const connectString = await zkFile.server.chrootFor('fence');
     const a = await participant(1, connectString);
     await a.election.start();
     await soleController([a]);
@@ -204,7 +196,7 @@ describe('controller election', () => {
   });
 
   it('resigns and gives the office up when the epoch is moved under it', async () => {
-    const connectString = await server.chrootFor('epoch-moved');
+    const connectString = await zkFile.server.chrootFor('epoch-moved');
     const a = await participant(1, connectString);
     await a.election.start();
     await soleController([a]);

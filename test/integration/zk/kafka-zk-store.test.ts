@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ControllerElection,
   ControllerMovedError,
@@ -18,19 +18,11 @@ import {
   ZkUnknownTopicError,
   type ZkWriteFence,
 } from '../../../broker/zk/kafka-zk-store.js';
-import { zooKeeperForTests, type TestZooKeeper } from '../../helpers/zookeeper.js';
+import { zooKeeperPerTestFile } from '../../helpers/zookeeper.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-let server: TestZooKeeper;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  server = await zooKeeperForTests();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(() => server.stop());
+const zkFile = zooKeeperPerTestFile();
+const { cleanups } = zkFile;
 
 const TOPIC_ID = 'q8Bp9Y2qSfmYr2FnJ3Pd5w';
 
@@ -42,7 +34,7 @@ async function connect(connectString: string): Promise<ZkClient> {
 
 /** A store on a fresh chroot with Kafka's top-level paths, as a broker sees it after start-up. */
 async function freshStore(name: string): Promise<{ store: KafkaZkStore; zk: ZkClient; connectString: string }> {
-  const connectString = await server.chrootFor(name);
+  const connectString = await zkFile.server.chrootFor(name);
   const zk = await connect(connectString);
   await createTopLevelPaths(zk);
   return { store: new KafkaZkStore(zk), zk, connectString };

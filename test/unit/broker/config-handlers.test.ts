@@ -10,11 +10,6 @@ import {
 } from '../../../broker/api/handlers/describe-configs.js';
 import { incrementalAlterConfigsHandler } from '../../../broker/api/handlers/incremental-alter-configs.js';
 import { type BrokerConfig, parseBrokerConfig } from '../../../broker/config.js';
-import type {
-  BrokerLifecycle,
-  LeaderAndIsrPartitionState,
-  StopReplicaPartition,
-} from '../../../broker/controller/controller.js';
 import { LocalController } from '../../../broker/controller/local-controller.js';
 import { createLogger } from '../../../broker/logger.js';
 import { ReplicaManager } from '../../../broker/replica/replica-manager.js';
@@ -28,28 +23,10 @@ import {
 } from '../../../protocol/index.js';
 import { LOG_CONFIG_KEYS, LogManager, logConfigFrom } from '../../../storage/index.js';
 import { callHandler } from '../../helpers/handler-call.js';
+import { LocalBrokerLifecycle } from '../../../broker/broker-lifecycle.js';
+import { MetadataCache } from '../../../broker/metadata/metadata-cache.js';
 
 const logger = createLogger({ level: 'silent' });
-
-/** The broker's side of the controller's decisions, wired to the real ReplicaManager and LogManager. */
-class ReplicaLifecycle implements BrokerLifecycle {
-  constructor(
-    readonly replicas: ReplicaManager,
-    readonly logs: LogManager,
-  ) {}
-  async becomeLeaderOrFollower(states: readonly LeaderAndIsrPartitionState[]): Promise<void> {
-    for (const s of states) await this.replicas.makeLeader(s);
-  }
-  async stopReplicas(partitions: readonly StopReplicaPartition[], o: { deletePartitions: boolean }): Promise<void> {
-    for (const p of partitions) await this.replicas.stopReplica(p.topic, p.partition, o.deletePartitions);
-  }
-  updateMetadata(): Promise<void> {
-    return Promise.resolve();
-  }
-  updateTopicConfig(topic: string, overrides: Readonly<Record<string, string>>): Promise<void> {
-    return this.logs.setTopicConfig(topic, overrides);
-  }
-}
 
 let dir: string;
 let logManager: LogManager;
@@ -68,7 +45,13 @@ beforeEach(async () => {
     defaultConfig: logConfigFrom(config.topicDefaults),
   });
   replicas = new ReplicaManager({ logManager, brokerId: 1, logger });
-  const lifecycle = new ReplicaLifecycle(replicas, logManager);
+  const lifecycle = new LocalBrokerLifecycle({
+    brokerId: 1,
+    replicaManager: replicas,
+    metadataCache: new MetadataCache(),
+    logManager,
+    logger,
+  });
   controller = new LocalController({ config, clusterId: 'c', lifecycle, logger, endpoints: () => [] });
   await controller.startup();
   const [created] = await controller.createTopics([
@@ -292,7 +275,13 @@ describe('IncrementalAlterConfigs', () => {
     await incremental([{ name: 'retention.ms', configOperation: 0, value: '4242' }]);
     await controller.shutdown();
     await logManager.setTopicConfig('orders', {});
-    const lifecycle = new ReplicaLifecycle(replicas, logManager);
+    const lifecycle = new LocalBrokerLifecycle({
+      brokerId: 1,
+      replicaManager: replicas,
+      metadataCache: new MetadataCache(),
+      logManager,
+      logger,
+    });
     controller = new LocalController({ config, clusterId: 'c', lifecycle, logger, endpoints: () => [] });
     await controller.startup();
     expect(logManager.configFor('orders').retentionMs).toBe(4242);
