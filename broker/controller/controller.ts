@@ -141,6 +141,8 @@ export interface LeaderAndIsrPartitionState {
   readonly replicas: readonly number[];
   /** Bumped on every change of leader or ISR (ZooKeeper's zkVersion of the partition state). */
   readonly partitionEpoch: number;
+  /** The epoch of the controller that decided this state; the leader writes it back with its ISR changes. */
+  readonly controllerEpoch: number;
   /** The partition was just created: its log starts empty, and no old data should be looked for. */
   readonly isNew: boolean;
 }

@@ -334,6 +334,7 @@ export class LocalController implements Controller {
       isr: self,
       replicas: self,
       partitionEpoch: INITIAL_EPOCH,
+      controllerEpoch: INITIAL_EPOCH,
       isNew,
     }));
   }
