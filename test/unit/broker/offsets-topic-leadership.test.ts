@@ -21,6 +21,7 @@ const state = (topic: string, partition: number, leader: number, leaderEpoch = 0
   isr: [leader],
   replicas: [leader],
   partitionEpoch: 0,
+  controllerEpoch: 0,
   isNew: true,
 });
 
