@@ -1,13 +1,20 @@
 /**
  * storage/: partition logs on disk in Kafka's format. Segments with offset and time indexes, retention,
- * compaction, crash recovery, and the LogManager that owns every log under log.dirs. No network, no broker
- * knowledge; the only import from protocol/ is the record-batch format.
+ * compaction, crash recovery, leader epochs, and the LogManager that owns every log under log.dirs. No network,
+ * no broker knowledge; the only import from protocol/ is the record-batch format.
  */
 export * from './checkpoint-file.js';
 export * from './cleaner/index.js';
 export { type Clock, MockClock, SystemClock } from './clock.js';
 export * from './errors.js';
 export { FileHandleCache } from './file-handle-cache.js';
+export {
+  type EpochEndOffset,
+  type EpochStart,
+  LeaderEpochCache,
+  UNDEFINED_EPOCH,
+  UNDEFINED_EPOCH_OFFSET,
+} from './leader-epoch-cache.js';
 export { Log } from './log.js';
 export {
   EARLIEST_TIMESTAMP,

@@ -1,9 +1,11 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LEADER_EPOCH_CHECKPOINT_FILE } from './checkpoint-file.js';
 import type { Clock } from './clock.js';
 import { CorruptRecordError } from './errors.js';
 import type { FileHandleCache } from './file-handle-cache.js';
-import { FileRecords } from './file-records.js';
+import { type FileBatchHeader, FileRecords } from './file-records.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { Log } from './log.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
@@ -49,7 +51,13 @@ export interface LoadLogOptions {
  *    first segment's base offset, whichever is larger; the recovery point is the log end after a clean shutdown
  *    and otherwise stays where the checkpoint put it (at most the log end);
  * 4. the idempotent producers' state is the newest valid `.snapshot` at or below the log end plus the batch
- *    headers after it (snapshots above the log end, left by a crash or a truncation, are removed).
+ *    headers after it (snapshots above the log end, left by a crash or a truncation, are removed);
+ * 5. the leader epoch cache is `leader-epoch-checkpoint` with entries past the log end (a crash cut the data they
+ *    describe) or wholly below the log start dropped. A corrupt file is rebuilt from the segments' batch headers; a
+ *    missing one means an empty cache, even when the batches carry epochs (data copied from Kafka without the
+ *    file): rebuilding would scan every such log at each start, and an empty cache only costs followers an
+ *    OffsetForLeaderEpoch answer of UNDEFINED_EPOCH_OFFSET, which sends them back to the high watermark as Kafka's
+ *    upgrade path does, until the next leader epoch is written.
  */
 export async function loadLog(options: LoadLogOptions): Promise<Log> {
   const { dir, config, clock, handles } = options;
@@ -80,6 +88,11 @@ export async function loadLog(options: LoadLogOptions): Promise<Log> {
     nowMs: clock.nowMs(),
     ...(options.producerIdExpirationMs === undefined ? {} : { expirationMs: options.producerIdExpirationMs }),
   });
+  const leaderEpochCache = await LeaderEpochCache.load(join(dir, LEADER_EPOCH_CHECKPOINT_FILE), logger, {
+    logStartOffset,
+    logEndOffset,
+    batches: () => batchHeaders(segments, logger),
+  });
   return new Log({
     dir,
     config,
@@ -93,7 +106,21 @@ export async function loadLog(options: LoadLogOptions): Promise<Log> {
     // (Kafka's rule), so another crash rescans them.
     recoveryPoint: options.hadCleanShutdown ? logEndOffset : Math.min(options.recoveryPoint, logEndOffset),
     producerState,
+    leaderEpochCache,
   });
+}
+
+/** Every v2 batch header of the recovered segments, in order; a corrupt batch ends the walk (with a warning). */
+async function* batchHeaders(segments: LogSegments, logger: StorageLogger): AsyncGenerator<FileBatchHeader> {
+  for (const segment of segments.all) {
+    try {
+      yield* segment.log.batchHeaders();
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError)) throw err;
+      logger.warn({ err, baseOffset: segment.baseOffset }, 'stopped reading batch headers at a corrupt batch');
+      return;
+    }
+  }
 }
 
 /** Removes or completes interrupted work; returns the base offsets of the segments to open, ascending. */

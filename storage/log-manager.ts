@@ -7,10 +7,12 @@ import {
   OffsetCheckpointFile,
   parseTopicPartitionKey,
   RECOVERY_POINT_CHECKPOINT_FILE,
+  REPLICATION_OFFSET_CHECKPOINT_FILE,
   topicPartitionKey,
 } from './checkpoint-file.js';
 import { type CleaningSummary, LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import { type Clock, SystemClock } from './clock.js';
+import { CorruptCheckpointError } from './errors.js';
 import { FileHandleCache } from './file-handle-cache.js';
 import type { Log } from './log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, logConfigFrom } from './log-config.js';
@@ -50,14 +52,18 @@ export interface LogManagerOptions {
 interface ManagedLog {
   log: Log;
   logDir: string;
+  /** From the log dir's replication-offset-checkpoint at start; undefined for logs created since. */
+  checkpointedHighWatermark?: number | undefined;
 }
 
 /**
  * Owns every partition log under `log.dirs` (Kafka's LogManager).
  *
  * On disk, per log directory: one `<topic>-<partition>` directory per partition, the checkpoint files
- * `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and `cleaner-offset-checkpoint` (see
- * LogCleaner), and `.kafka_cleanshutdown` while the broker is stopped cleanly. A partition being deleted is first
+ * `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint`, `cleaner-offset-checkpoint` (see
+ * LogCleaner) and `replication-offset-checkpoint` (the high watermarks: their values belong to the replica layer,
+ * which writes them through writeHighWatermarks, but only LogManager knows which directory holds which log), and
+ * `.kafka_cleanshutdown` while the broker is stopped cleanly. A partition being deleted is first
  * renamed `<topic>-<partition>.<uuid>-delete`, then removed in the background (or at the next start).
  *
  * Start: each directory's marker and checkpoints are read, the marker removed (so a crash from now on counts as
@@ -67,7 +73,7 @@ interface ManagedLog {
  * are written and the clean-shutdown marker created.
  *
  * Concurrency: the partition map is changed only by create/delete, each serialized per partition by a pending
- * promise; each Log serializes its own writes.
+ * promise; each Log serializes its own writes; checkpoint writes are serialized per kind of file.
  */
 export class LogManager {
   readonly #logs = new Map<string, ManagedLog>();
@@ -81,6 +87,7 @@ export class LogManager {
   readonly #defaultConfig: LogConfig;
   readonly #cleaner: LogCleaner | undefined;
   readonly #checkpoints = new SerialQueue();
+  readonly #highWatermarkWrites = new SerialQueue();
   #stopped = false;
 
   private constructor(readonly options: LogManagerOptions) {
@@ -165,8 +172,8 @@ export class LogManager {
     return log;
   }
 
-  #add(key: string, log: Log, logDir: string): void {
-    this.#logs.set(key, { log, logDir });
+  #add(key: string, log: Log, logDir: string, checkpointedHighWatermark?: number): void {
+    this.#logs.set(key, { log, logDir, checkpointedHighWatermark });
     log.onTruncate((offset) => this.#cleaner?.maybeTruncateCheckpoint(logDir, log, offset));
   }
 
@@ -188,6 +195,32 @@ export class LogManager {
     await fsyncDirectory(managed.logDir);
     this.#removeInBackground(doomed);
     this.#logger.info({ tp: key }, 'deleted log');
+  }
+
+  /**
+   * The partition's high watermark as the log dir's replication-offset-checkpoint held it when this LogManager
+   * started; undefined when it held none (or was corrupt), or for a log created since.
+   */
+  checkpointedHighWatermark(topic: string, partition: number): number | undefined {
+    return this.#logs.get(topicPartitionKey(topic, partition))?.checkpointedHighWatermark;
+  }
+
+  /**
+   * Rewrites every log dir's replication-offset-checkpoint with the high watermarks of the logs it holds (Kafka's
+   * ReplicaManager.checkpointHighWatermarks); logs not in the map, or no longer managed here, are left out.
+   * Serialized: each call writes the map it was given, in call order.
+   */
+  writeHighWatermarks(highWatermarks: ReadonlyMap<Log, number>): Promise<void> {
+    return this.#highWatermarkWrites.run(async () => {
+      const byDir = new Map<string, Map<string, number>>(this.logDirs.map((d) => [d, new Map()]));
+      for (const { log, logDir } of this.#logs.values()) {
+        const hw = highWatermarks.get(log);
+        if (hw !== undefined) byDir.get(logDir)!.set(topicPartitionKey(log.topic, log.partition), hw);
+      }
+      for (const [logDir, offsets] of byDir) {
+        await new OffsetCheckpointFile(join(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE)).writeMap(offsets);
+      }
+    });
   }
 
   /** One retention pass over every log; returns the number of segments deleted. */
@@ -256,6 +289,7 @@ export class LogManager {
     const hadCleanShutdown = await exists(marker);
     const recoveryPoints = await new OffsetCheckpointFile(join(logDir, RECOVERY_POINT_CHECKPOINT_FILE)).readMap();
     const startOffsets = await new OffsetCheckpointFile(join(logDir, LOG_START_OFFSET_CHECKPOINT_FILE)).readMap();
+    const highWatermarks = await this.#readHighWatermarks(logDir);
     const partitions: string[] = [];
     for (const entry of await readdir(logDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
@@ -270,13 +304,24 @@ export class LogManager {
         hadCleanShutdown,
       });
       if (this.#logs.has(key)) throw new Error(`partition ${key} exists in more than one log directory`);
-      this.#add(key, log, logDir);
+      this.#add(key, log, logDir, highWatermarks.get(key));
     });
     await rm(marker, { force: true });
     this.#logger.info(
       { logDir, partitions: partitions.length, hadCleanShutdown, ms: this.#clock.nowMs() - started },
       'loaded log directory',
     );
+  }
+
+  /** A corrupt file only costs the high watermarks: each starts at its log start and is learned again. */
+  async #readHighWatermarks(logDir: string): Promise<Map<string, number>> {
+    try {
+      return await new OffsetCheckpointFile(join(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE)).readMap();
+    } catch (err) {
+      if (!(err instanceof CorruptCheckpointError)) throw err;
+      this.#logger.warn({ err, logDir }, 'ignoring a corrupt high watermark checkpoint');
+      return new Map();
+    }
   }
 
   /** Opens (or creates) one partition directory with its topic's config. */

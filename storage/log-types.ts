@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { FileHandleCache } from './file-handle-cache.js';
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './logger.js';
 import type { ProducerStateManager } from './producer-state-manager.js';
@@ -40,9 +41,15 @@ export interface LogReadResult {
 }
 
 export interface LogAppendOptions {
-  /** Written into each batch's partitionLeaderEpoch. Default -1. */
+  /**
+   * 'client' only: written into each batch's partitionLeaderEpoch and, when ≥ 0, recorded in the leader epoch
+   * cache as starting at the append's first offset (unless it is already the latest epoch). Default -1.
+   */
   leaderEpoch?: number;
-  /** 'client': the leader assigns offsets. 'replication': offsets come from the leader and are kept. */
+  /**
+   * 'client': the leader assigns offsets. 'replication': offsets and each batch's partitionLeaderEpoch come from the
+   * leader and are kept; the epochs enter the cache at their batches' base offsets.
+   */
   origin?: 'client' | 'replication';
 }
 
@@ -81,4 +88,6 @@ export interface LogState {
   recoveryPoint: number;
   /** Loaded by LogLoader; default: empty, without snapshots on disk. */
   producerState?: ProducerStateManager;
+  /** Loaded by LogLoader; default: empty, at `<dir>/leader-epoch-checkpoint`. */
+  leaderEpochCache?: LeaderEpochCache;
 }

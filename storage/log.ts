@@ -1,11 +1,13 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RecordBatchView } from '../protocol/records/index.js';
 import { assignOffsets, checkBatchHeaders, duplicateAppendInfo, requireKeys } from './batch-append.js';
-import { fsyncDirectory, parseTopicPartitionKey } from './checkpoint-file.js';
+import { LEADER_EPOCH_CHECKPOINT_FILE, parseTopicPartitionKey } from './checkpoint-file.js';
 import type { Clock } from './clock.js';
 import { OffsetOutOfRangeError } from './errors.js';
 import type { FileHandleCache } from './file-handle-cache.js';
+import { type EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
+import { deletablePrefix, retentionRules, type SegmentPredicate } from './log-retention.js';
 import {
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
@@ -15,18 +17,20 @@ import {
   type LogReadResult,
   type LogState,
   type ReplaceSegmentsOptions,
-  type SwapStep,
   type TruncationListener,
 } from './log-types.js';
 import type { StorageLogger } from './logger.js';
-import { type DuplicateBatch, ProducerStateManager } from './producer-state-manager.js';
+import { checkProducerSequences } from './producer-append-check.js';
+import { ProducerStateManager } from './producer-state-manager.js';
 import { RetiredSegments } from './retired-segments.js';
 import { LogSegment, type TimestampAndOffset } from './segment.js';
-import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './segment-files.js';
+import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX } from './segment-files.js';
+import { swapSegments } from './segment-swap.js';
 import type { LogSegments } from './segments.js';
 import { readSegments } from './read-segments.js';
 import { SerialQueue } from './serial-queue.js';
 import { searchTimestamp } from './timestamp-search.js';
+import { TruncationListeners } from './truncation-listeners.js';
 
 /**
  * One partition's log: an ordered set of LogSegments in the directory `<topic>-<partition>` (Kafka's
@@ -35,7 +39,8 @@ import { searchTimestamp } from './timestamp-search.js';
  *
  * Offsets: logStartOffset ≤ (first segment's base offset ... ) and logEndOffset (LEO) is the offset the next
  * record gets. recoveryPoint is the offset below which everything is known to be fsynced; LogManager checkpoints
- * it and the log start offset. The high watermark belongs to the replica layer, not here.
+ * it and the log start offset. The high watermark belongs to the replica layer, not here. The leader epoch cache
+ * (`leader-epoch-checkpoint`) follows appends, truncations and moves of the log start offset.
  *
  * Concurrency: every mutation (append, roll, flush, truncation, retention, config change, the cleaner's segment
  * swap) runs on one SerialQueue, so offsets are assigned in arrival order and no two writes interleave. Reads do
@@ -56,6 +61,7 @@ export class Log {
   readonly #logger: StorageLogger;
   readonly #segments: LogSegments;
   readonly #producerState: ProducerStateManager;
+  readonly #epochs: LeaderEpochCache;
   readonly #queue = new SerialQueue();
   #rollFlushes: Promise<void> = Promise.resolve();
   #logStartOffset: number;
@@ -66,8 +72,8 @@ export class Log {
   #unflushedRecords = 0;
   #lastFlushMs: number;
   #closed = false;
-  readonly #truncationListeners = new Set<TruncationListener>();
   readonly #retired: RetiredSegments;
+  readonly #truncationListeners: TruncationListeners;
 
   constructor(state: LogState) {
     this.dir = state.dir;
@@ -80,8 +86,11 @@ export class Log {
     this.#handles = state.handles;
     this.#logger = state.logger.child({ tp: `${this.topic}-${this.partition}` });
     this.#retired = new RetiredSegments(this.#logger);
+    this.#truncationListeners = new TruncationListeners(this.#logger);
     this.#segments = state.segments;
     this.#producerState = state.producerState ?? new ProducerStateManager({ dir: state.dir, logger: this.#logger });
+    this.#epochs =
+      state.leaderEpochCache ?? new LeaderEpochCache(join(state.dir, LEADER_EPOCH_CHECKPOINT_FILE), this.#logger);
     this.#logStartOffset = state.logStartOffset;
     this.#logEndOffset = state.logEndOffset;
     this.#recoveryPoint = state.recoveryPoint;
@@ -123,11 +132,36 @@ export class Log {
     return this.#producerState;
   }
 
+  /** Leader epochs and where each starts; the log changes it only on its queue. */
+  get leaderEpochCache(): LeaderEpochCache {
+    return this.#epochs;
+  }
+
+  /** The newest leader epoch with an entry; undefined when none. */
+  get latestEpoch(): number | undefined {
+    return this.#epochs.latestEpoch;
+  }
+
+  /** OffsetForLeaderEpoch on this log: LeaderEpochCache.endOffsetFor at the current log end. */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.#epochs.endOffsetFor(epoch, this.#logEndOffset);
+  }
+
+  /**
+   * Records that `epoch` starts at `startOffset` (default: the log end) before anything is written in it, as a new
+   * leader does (Kafka's maybeAssignEpochStartOffset at makeLeader), so OffsetForLeaderEpoch sees the new epoch at
+   * once. Resolves true when the cache changed.
+   */
+  assignEpochStartOffset(epoch: number, startOffset?: number): Promise<boolean> {
+    return this.#queue.run(() => this.#epochs.assign(epoch, startOffset ?? this.#logEndOffset));
+  }
+
   /**
    * Append complete v2 record batches. The bytes are validated (magic, length, CRC), offsets and the leader
    * epoch are written into them in place, and they are written to the active segment as they are. A batch over
    * max.message.bytes, a corrupt batch or (on a compacted topic) a record without a key fails the whole append and
-   * writes nothing that stays or that a reader sees.
+   * writes nothing that stays or that a reader sees. Each batch's leader epoch (the client's `leaderEpoch`, or the
+   * leader's a follower copies) enters the epoch cache at the batch's base offset.
    */
   append(records: Buffer, options: LogAppendOptions = {}): Promise<LogAppendInfo> {
     let views: RecordBatchView[];
@@ -156,20 +190,8 @@ export class Log {
     const checkFirst = logAppendTime >= 0 || this.#config.compact;
     if (checkFirst) checkCrcs();
     if (hasProducers && origin === 'client') {
-      // The sequence check reads fields the CRC covers but changes nothing, so a batch it lets through is still
-      // checked during the write; one it stops (duplicate, out of order, fenced) must pass its CRC first, so that
-      // corruption is reported as such, as Kafka checks the CRC before the sequence.
-      let duplicate: DuplicateBatch | null;
-      try {
-        duplicate = this.#producerState.checkAppend(views);
-      } catch (err) {
-        if (!checkFirst) checkCrcs();
-        throw err;
-      }
-      if (duplicate !== null) {
-        if (!checkFirst) checkCrcs();
-        return duplicateAppendInfo(duplicate, logAppendTime, this.#logStartOffset);
-      }
+      const duplicate = checkProducerSequences(this.#producerState, views, checkFirst ? undefined : checkCrcs);
+      if (duplicate !== null) return duplicateAppendInfo(duplicate, logAppendTime, this.#logStartOffset);
     }
     if (this.#config.compact) await requireKeys(views);
     const { firstOffset, lastOffset, maxTimestamp, offsetOfMaxTimestamp, recordCount } = assignOffsets(views, {
@@ -178,8 +200,17 @@ export class Log {
       leaderEpoch,
       logAppendTime,
     });
-    const segment = await this.#maybeRoll(records.length, maxTimestamp, firstOffset, lastOffset);
-    await segment.append(lastOffset, maxTimestamp, offsetOfMaxTimestamp, records, checkFirst ? undefined : checkCrcs);
+    // As Kafka, the epoch entry is durable before the data it describes: LogLoader drops entries past the log end.
+    const epochsChanged = await this.#epochs.assignBatches(views);
+    let segment: LogSegment;
+    try {
+      segment = await this.#maybeRoll(records.length, maxTimestamp, firstOffset, lastOffset);
+      await segment.append(lastOffset, maxTimestamp, offsetOfMaxTimestamp, records, checkFirst ? undefined : checkCrcs);
+    } catch (err) {
+      // an entry at the unchanged log end is still true (the epoch's next write starts there); later ones are not
+      if (epochsChanged) await this.#epochs.truncateFromEnd(this.#logEndOffset + 1);
+      throw err;
+    }
     this.#logEndOffset = lastOffset + 1;
     this.#logEndPosition = segment.size;
     if (hasProducers) this.#producerState.update(views);
@@ -327,7 +358,11 @@ export class Log {
     return this.#exclusive(async () => {
       this.#checkOpen();
       if (offset < 0) throw new RangeError(`cannot truncate to negative offset ${offset}`);
-      if (offset >= this.#logEndOffset) return false;
+      if (offset >= this.#logEndOffset) {
+        // as Kafka: drop an epoch a leader assigned at the log end but never wrote in (a newer leader took over)
+        await this.#epochs.truncateFromEnd(this.#logEndOffset);
+        return false;
+      }
       if (offset < this.#segments.first!.baseOffset) {
         await this.#truncateFullyAndStartAt(offset);
         return true;
@@ -343,6 +378,7 @@ export class Log {
       this.#logEndPosition = this.#segments.active.size;
       this.#recoveryPoint = Math.min(this.#recoveryPoint, offset);
       this.#logStartOffset = Math.min(this.#logStartOffset, offset);
+      await this.#epochs.truncateFromEnd(offset);
       await this.#producerState.reload({
         segments: this.#segments.all,
         logStartOffset: this.#logStartOffset,
@@ -350,7 +386,7 @@ export class Log {
         nowMs: this.#clock.nowMs(),
       });
       this.#logger.info({ offset }, 'truncated log');
-      this.#notifyTruncated(offset);
+      this.#truncationListeners.notify(offset);
       return true;
     });
   }
@@ -364,13 +400,14 @@ export class Log {
     this.#checkOpen();
     for (const s of this.#segments.clear()) await s.deleteIfExists();
     await this.#producerState.clear();
+    await this.#epochs.clear();
     this.#segments.add(await LogSegment.create(this.dir, offset, this.#config, this.#clock, this.#handles));
     this.#logStartOffset = offset;
     this.#logEndOffset = offset;
     this.#logEndPosition = 0;
     this.#recoveryPoint = offset;
     this.#logger.info({ offset }, 'truncated log fully');
-    this.#notifyTruncated(offset);
+    this.#truncationListeners.notify(offset);
   }
 
   /**
@@ -384,7 +421,7 @@ export class Log {
         throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.#logEndOffset);
       }
       if (offset > this.#logStartOffset) this.#logStartOffset = offset;
-      this.#producerState.evictBelow(this.#logStartOffset);
+      await this.#trimBelowLogStart();
       await this.#deleteBelowLogStart();
       return this.#logStartOffset;
     });
@@ -400,22 +437,17 @@ export class Log {
       this.#checkOpen();
       this.#producerState.removeExpired(this.#clock.nowMs());
       let deleted = await this.#deleteBelowLogStart();
-      if (!this.#config.delete) return deleted;
-      const { retentionMs, retentionBytes } = this.#config;
-      if (retentionMs >= 0) {
-        const cutoff = this.#clock.nowMs() - retentionMs;
-        deleted += await this.#deleteSegments((s) => s.largestTimestamp < cutoff, 'retention.ms');
-      }
-      if (retentionBytes >= 0) {
-        let excess = this.#segments.sizeInBytes - retentionBytes;
-        deleted += await this.#deleteSegments((s) => {
-          if (excess - s.size < 0) return false;
-          excess -= s.size;
-          return true;
-        }, 'retention.bytes');
+      for (const rule of retentionRules(this.#config, this.#clock.nowMs(), this.#segments)) {
+        deleted += await this.#deleteSegments(rule.predicate(), rule.reason);
       }
       return deleted;
     });
+  }
+
+  /** Producers and leader epochs wholly below a raised log start offset are forgotten. */
+  async #trimBelowLogStart(): Promise<void> {
+    this.#producerState.evictBelow(this.#logStartOffset);
+    await this.#epochs.truncateFromStart(this.#logStartOffset);
   }
 
   /** Segments whose every offset is below the log start offset. */
@@ -424,20 +456,12 @@ export class Log {
   }
 
   /** Delete the longest prefix of non-active segments matching `predicate`; runs inside the queue. */
-  async #deleteSegments(
-    predicate: (segment: LogSegment, nextBaseOffset: number) => boolean,
-    reason: string,
-  ): Promise<number> {
-    const doomed: LogSegment[] = [];
-    for (const s of this.#segments.all) {
-      const next = this.#segments.nextBaseOffset(s);
-      if (next === undefined || !predicate(s, next)) break;
-      doomed.push(s);
-    }
+  async #deleteSegments(predicate: SegmentPredicate, reason: string): Promise<number> {
+    const doomed = deletablePrefix(this.#segments, predicate);
     if (doomed.length === 0) return 0;
     for (const s of doomed) this.#segments.remove(s);
     this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments.first!.baseOffset);
-    this.#producerState.evictBelow(this.#logStartOffset);
+    await this.#trimBelowLogStart();
     // as Kafka: renamed `.deleted` now (a restart never loads them), removed after file.delete.delay.ms
     for (const s of doomed) await s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
     await this.#retired.deleteLater(doomed, this.#config.fileDeleteDelayMs);
@@ -461,18 +485,7 @@ export class Log {
    * checkpoint back, the cleaner abandons a cleaning whose input changed). Returns the unsubscribe function.
    */
   onTruncate(listener: TruncationListener): () => void {
-    this.#truncationListeners.add(listener);
-    return () => this.#truncationListeners.delete(listener);
-  }
-
-  #notifyTruncated(offset: number): void {
-    for (const listener of this.#truncationListeners) {
-      try {
-        listener(offset);
-      } catch (err) {
-        this.#logger.error({ err, offset }, 'truncation listener failed');
-      }
-    }
+    return this.#truncationListeners.add(listener);
   }
 
   /**
@@ -486,17 +499,10 @@ export class Log {
   }
 
   /**
-   * The cleaner's swap (Kafka's LocalLog.replaceSegments): `cleaned`, complete and fsynced with its files still
-   * suffixed `.cleaned`, takes the place of `oldSegments`, consecutive non-active segments whose first one has the
-   * same base offset. On the log's queue:
-   * 1. the old segments must all still be in the log and none active, and `canSwap` must agree; otherwise nothing
-   *    happens and false is returned (a truncation or retention changed the log while the cleaner worked);
-   * 2. 'swap': the cleaned files are renamed `.swap` and the directory fsynced. This is the commit point: from here
-   *    a crash completes the swap on load (LogLoader deletes the segments the .swap covers and renames it);
-   * 3. 'replaced': the segment list holds `cleaned` instead of the old segments;
-   * 4. 'old-renamed': the old segments' files are renamed `.deleted`;
-   * 5. 'renamed': the `.swap` suffix is dropped and the directory fsynced;
-   * 6. the `.deleted` files are removed after file.delete.delay.ms (at once when it is 0, or when the log closes).
+   * The cleaner's swap: `cleaned`, complete and fsynced with its files still suffixed `.cleaned`, takes the place
+   * of `oldSegments`, consecutive non-active segments whose first one has the same base offset, in crash-safe
+   * steps (swapSegments). Nothing happens and false is returned when the old segments are no longer all in the log,
+   * one is active, or `canSwap` disagrees (a truncation or retention changed the log while the cleaner worked).
    */
   replaceSegments(
     cleaned: LogSegment,
@@ -512,20 +518,10 @@ export class Log {
       const active = this.#segments.active;
       if (oldSegments.some((s) => s === active || !current.includes(s))) return false;
       if (options.canSwap?.() === false) return false;
-      const step = async (name: SwapStep): Promise<void> => options.afterStep?.(name);
-
-      await cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
-      await fsyncDirectory(this.dir);
-      await step('swap');
-      for (const s of oldSegments) this.#segments.remove(s);
-      this.#segments.add(cleaned);
-      await step('replaced');
-      for (const s of oldSegments) await s.changeFileSuffixes('', DELETED_FILE_SUFFIX);
-      await step('old-renamed');
-      await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
-      await fsyncDirectory(this.dir);
-      await step('renamed');
-      await this.#retired.deleteLater(oldSegments, this.#config.fileDeleteDelayMs);
+      await swapSegments(this.dir, this.#segments, cleaned, oldSegments, {
+        afterStep: options.afterStep,
+        retire: (old) => this.#retired.deleteLater(old, this.#config.fileDeleteDelayMs),
+      });
       return true;
     });
   }
@@ -542,11 +538,12 @@ export class Log {
     });
   }
 
-  /** Close and remove every segment and snapshot file (the directory itself belongs to LogManager). */
+  /** Close and remove every segment, snapshot and checkpoint file (the directory itself belongs to LogManager). */
   delete(): Promise<void> {
     return this.#exclusive(async () => {
       for (const s of this.#segments.clear()) await s.deleteIfExists();
       await this.#producerState.clear();
+      await this.#epochs.deleteFile();
       await this.#retired.deleteAllNow();
       this.#closed = true;
     });
