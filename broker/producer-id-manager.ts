@@ -7,6 +7,15 @@ export const PRODUCER_ID_BLOCK_SIZE = 1000;
 export const PRODUCER_ID_BLOCK_FILE = 'producer-id-block';
 const BLOCK_FILE_VERSION = 1;
 
+/**
+ * Where InitProducerId gets idempotent producer ids: never the same id twice, across restarts and (in cluster mode)
+ * across brokers. ProducerIdManager keeps its blocks in a file (single node); ZkProducerIdManager claims them in
+ * ZooKeeper.
+ */
+export interface ProducerIdSource {
+  generateProducerId(): Promise<number>;
+}
+
 export interface ProducerIdManagerOptions {
   /** Where the block file lives: the first of log.dirs. */
   logDir: string;
@@ -26,7 +35,7 @@ export interface ProducerIdManagerOptions {
  * Concurrency: ids within a block are handed out synchronously; one block claim runs at a time and every caller
  * that ran out waits for it.
  */
-export class ProducerIdManager {
+export class ProducerIdManager implements ProducerIdSource {
   readonly path: string;
   readonly #logDir: string;
   readonly #brokerId: number;

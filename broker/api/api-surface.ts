@@ -32,7 +32,7 @@ import type { Controller } from '../controller/controller.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import { OFFSETS_TOPIC, type OffsetsTopic } from '../group/offsets-topic.js';
 import type { MetadataCache } from '../metadata/metadata-cache.js';
-import { ProducerIdManager } from '../producer-id-manager.js';
+import { ProducerIdManager, type ProducerIdSource } from '../producer-id-manager.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { ALTER_CONFIGS_RANGE, alterConfigsHandler } from './handlers/alter-configs.js';
 import { API_VERSIONS_RANGE, apiVersionsHandler } from './handlers/api-versions.js';
@@ -74,8 +74,11 @@ export interface ApiDeps {
   /** Where FindCoordinator looks up the leader of a group's __consumer_offsets partition. */
   offsetsTopic: OffsetsTopic;
   groupCoordinator: GroupCoordinator;
-  /** Idempotent producer ids; default: one kept in the first log dir (a broker should pass the one it owns). */
-  producerIds?: ProducerIdManager;
+  /**
+   * Idempotent producer ids; default: a ProducerIdManager on the first log dir (a broker should pass the one it owns:
+   * in cluster mode a ZkProducerIdManager).
+   */
+  producerIds?: ProducerIdSource;
 }
 
 /**

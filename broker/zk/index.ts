@@ -15,5 +15,6 @@ export { parseZkConnectString, type ZkConnectString } from './zk-connect-string.
 export * from './zk-data.js';
 export * from './zk-errors.js';
 export * from './zk-paths.js';
+export { ZkProducerIdManager, type ZkProducerIdManagerOptions } from './zk-producer-id-manager.js';
 export * from './zk-topic-data.js';
 export * from './zk-types.js';

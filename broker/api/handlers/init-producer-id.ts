@@ -1,6 +1,6 @@
 import type { InitProducerId } from '../../../protocol/index.js';
 import { ErrorCode, type ResponseInput } from '../../../protocol/index.js';
-import type { ProducerIdManager } from '../../producer-id-manager.js';
+import type { ProducerIdSource } from '../../producer-id-manager.js';
 import { errorCodeFor } from '../error-mapping.js';
 import type { ApiHandler } from '../router.js';
 
@@ -19,7 +19,7 @@ type InitProducerIdResponse = ResponseInput<typeof InitProducerId>;
  * the retriable answer Kafka gives when no coordinator can serve the id (the client looks the coordinator up again
  * and eventually times out, rather than failing on an unexpected error).
  */
-export function initProducerIdHandler(producerIds: ProducerIdManager): ApiHandler<typeof InitProducerId> {
+export function initProducerIdHandler(producerIds: ProducerIdSource): ApiHandler<typeof InitProducerId> {
   return async ({ body, logger }) => {
     if (body.transactionalId !== null) return refused(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     try {
