@@ -30,6 +30,8 @@ export class Broker {
   readonly clusterId: string;
   /** Where each listener bound (real ports, also for port 0). */
   readonly listeners: readonly BoundListener[];
+  /** What this broker knows of the cluster (brokers, controller, leaders), as its Metadata answers show it. */
+  readonly metadata: MetadataCache;
   readonly #log: Logger;
   readonly #lock: LogDirLock;
   readonly #logManager: LogManager;
@@ -44,6 +46,7 @@ export class Broker {
     config: BrokerConfig;
     clusterId: string;
     listeners: readonly BoundListener[];
+    metadata: MetadataCache;
     log: Logger;
     lock: LogDirLock;
     logManager: LogManager;
@@ -56,6 +59,7 @@ export class Broker {
     this.config = parts.config;
     this.clusterId = parts.clusterId;
     this.listeners = parts.listeners;
+    this.metadata = parts.metadata;
     this.#log = parts.log;
     this.#lock = parts.lock;
     this.#logManager = parts.logManager;
@@ -153,6 +157,7 @@ export class Broker {
       config,
       clusterId,
       listeners,
+      metadata: metadataCache,
       log,
       lock,
       logManager,

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { Broker, BrokerConfigError, createLogger, loadBrokerConfig } from '../../broker/index.js';
 
 /**
@@ -12,9 +12,16 @@ export function brokerCommand(program: Command): void {
     .argument('[config]', 'a server.properties file')
     .option('--override <key=value...>', 'set a broker property (repeatable)', collect, [])
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error', 'info')
-    .action(async (file: string | undefined, options: { override: string[]; logLevel: string }) => {
+    .addOption(
+      new Option('--log-format <format>', 'log lines: pretty or json (default: pretty on a terminal)').choices([
+        'pretty',
+        'json',
+      ]),
+    )
+    .action(async (file: string | undefined, options: { override: string[]; logLevel: string; logFormat?: string }) => {
       // pretty lines for a person at a terminal, JSON for anything collecting the output
-      const logger = createLogger({ level: options.logLevel, pretty: process.stdout.isTTY });
+      const pretty = options.logFormat === undefined ? process.stdout.isTTY : options.logFormat === 'pretty';
+      const logger = createLogger({ level: options.logLevel, pretty });
       let broker: Broker;
       try {
         const config = await loadBrokerConfig({

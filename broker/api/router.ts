@@ -93,14 +93,24 @@ interface Registration {
   schema: ApiSchema;
   minVersion: number;
   maxVersion: number;
+  advertised: boolean;
   handler: ApiHandler<ApiSchema>;
+}
+
+/** The versions a handler serves; `advertised: false` keeps an inter-broker API out of ApiVersions (see below). */
+export interface VersionRange {
+  readonly min: number;
+  readonly max: number;
+  readonly advertised?: boolean;
 }
 
 const UNSUPPORTED_API_VERSIONS_VERSION = 0;
 
 /**
  * Routes request frames to the handler registered for their API and version, and encodes what handlers return.
- * The registrations are the broker's API surface: ApiVersions advertises exactly them.
+ * The registrations are the broker's API surface: ApiVersions advertises them, except the inter-broker APIs
+ * (LeaderAndIsr, UpdateMetadata, …) which only our own brokers send, at versions they know: protocol-surface.md
+ * leaves them out so that no client ever picks them up.
  *
  * Requests the router answers itself, as Kafka does: an ApiVersions version it does not know gets
  * UNSUPPORTED_VERSION with the v0 body listing what is supported (KIP-511, so the client can retry with a version
@@ -111,7 +121,7 @@ export class Router {
   readonly #routes = new Map<number, Registration>();
 
   /** Serves `schema` versions min..max with `handler`. One registration per API. */
-  register<A extends ApiSchema>(schema: A, range: { min: number; max: number }, handler: ApiHandler<A>): this {
+  register<A extends ApiSchema>(schema: A, range: VersionRange, handler: ApiHandler<A>): this {
     if (this.#routes.has(schema.key)) throw new Error(`${schema.name} is registered twice`);
     if (range.min < schema.minVersion || range.max > schema.maxVersion || range.min > range.max) {
       throw new RangeError(
@@ -122,14 +132,16 @@ export class Router {
       schema,
       minVersion: range.min,
       maxVersion: range.max,
+      advertised: range.advertised ?? true,
       handler: handler as unknown as ApiHandler<ApiSchema>,
     });
     return this;
   }
 
-  /** The ApiVersions table: every registration, by API key. */
+  /** The ApiVersions table: every advertised registration, by API key. */
   advertised(): ApiVersionRange[] {
     return [...this.#routes.values()]
+      .filter((r) => r.advertised)
       .map((r) => ({ apiKey: r.schema.key, minVersion: r.minVersion, maxVersion: r.maxVersion }))
       .sort((a, b) => a.apiKey - b.apiKey);
   }

@@ -37,12 +37,18 @@ interface StoredIdentity {
  *   broker.id=<id>
  *   cluster.id=<22-character uuid>
  *
- * On first start the dirs get one new cluster id; later starts read it back. A dir naming another broker id than
+ * On first start the dirs get one cluster id (`resolveClusterId`'s: a new one for a single node, ZooKeeper's
+ * `/cluster/id` in cluster mode, which is also checked against a stored id); later starts read it back. A dir naming another broker id than
  * the config, or another cluster id than its siblings, refuses start-up: its data belongs to a different broker
  * or cluster, and serving it would mix logs. Dirs without the file (newly added) get the existing identity.
  * Files are written atomically. Call once at start, before anything else touches the dirs.
  */
-export async function loadClusterIdentity(logDirs: readonly string[], brokerId: number): Promise<ClusterIdentity> {
+export async function loadClusterIdentity(
+  logDirs: readonly string[],
+  brokerId: number,
+  resolveClusterId: (storedClusterId: string | null) => Promise<string> = (stored) =>
+    Promise.resolve(stored ?? randomUuid()),
+): Promise<ClusterIdentity> {
   const missing: string[] = [];
   const stored: StoredIdentity[] = [];
   for (const dir of logDirs) {
@@ -67,7 +73,7 @@ export async function loadClusterIdentity(logDirs: readonly string[], brokerId: 
       );
     }
   }
-  const clusterId = stored[0]?.clusterId ?? randomUuid();
+  const clusterId = await resolveClusterId(stored[0]?.clusterId ?? null);
   for (const file of missing) await writeFileAtomic(file, formatIdentity(brokerId, clusterId));
   return { clusterId };
 }
