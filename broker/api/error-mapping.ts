@@ -10,6 +10,8 @@ import {
   RecordBatchTooLargeError,
   StorageIoError,
 } from '../../storage/index.js';
+import { ZkInvalidPartitionsError, ZkTopicExistsError, ZkUnknownTopicError } from '../zk/kafka-zk-store.js';
+import { ControllerMovedError } from '../zk/zk-errors.js';
 
 /**
  * The only place exceptions become wire error codes (ARCHITECTURE.md §3.4). Handlers and the replica layer catch
@@ -28,6 +30,10 @@ export function errorCodeFor(err: unknown): ErrorCode {
   if (err instanceof OutOfOrderSequenceError) return ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER;
   if (err instanceof DuplicateSequenceError) return ErrorCode.DUPLICATE_SEQUENCE_NUMBER;
   if (err instanceof InvalidProducerEpochError) return ErrorCode.INVALID_PRODUCER_EPOCH;
+  if (err instanceof ZkTopicExistsError) return ErrorCode.TOPIC_ALREADY_EXISTS;
+  if (err instanceof ZkUnknownTopicError) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  if (err instanceof ZkInvalidPartitionsError) return ErrorCode.INVALID_PARTITIONS;
+  if (err instanceof ControllerMovedError) return ErrorCode.NOT_CONTROLLER;
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 

@@ -93,6 +93,16 @@ export interface ValidateOnlyOption {
   readonly validateOnly?: boolean;
 }
 
+export interface TimeoutOption {
+  /**
+   * The request's timeoutMs: how long to wait for the change to take effect in this broker's metadata (leaders of
+   * new partitions elected, a deleted topic gone) once it is committed. When it does not in time the topic answers
+   * REQUEST_TIMED_OUT and the change still goes ahead, as in Kafka; ≤ 0 does not wait. Absent: answer once
+   * committed, without waiting. A controller that applies changes before answering (LocalController) ignores it.
+   */
+  readonly timeoutMs?: number;
+}
+
 /**
  * The cluster-wide decisions (ARCHITECTURE.md §2.4 "Controller seam"): topic creation, deletion and growth, and
  * the partition leadership that follows. LocalController decides in process for one node; ZkController decides
@@ -107,11 +117,14 @@ export interface Controller {
   shutdown(): Promise<void>;
   /** Whether this broker is the active controller (answers NOT_CONTROLLER otherwise). */
   isActive(): boolean;
-  createTopics(specs: readonly CreateTopicSpec[], options?: ValidateOnlyOption): Promise<CreateTopicResult[]>;
-  deleteTopics(targets: readonly DeleteTopicTarget[]): Promise<DeleteTopicResult[]>;
+  createTopics(
+    specs: readonly CreateTopicSpec[],
+    options?: ValidateOnlyOption & TimeoutOption,
+  ): Promise<CreateTopicResult[]>;
+  deleteTopics(targets: readonly DeleteTopicTarget[], options?: TimeoutOption): Promise<DeleteTopicResult[]>;
   createPartitions(
     specs: readonly CreatePartitionsSpec[],
-    options?: ValidateOnlyOption,
+    options?: ValidateOnlyOption & TimeoutOption,
   ): Promise<CreatePartitionsResult[]>;
   /**
    * Creates `name` with num.partitions and default.replication.factor, for Metadata and Produce auto-creation.
@@ -153,13 +166,29 @@ export interface StopReplicaPartition {
   readonly partition: number;
 }
 
+/** Where a partition leader named in LeaderAndIsr listens for other brokers (its inter-broker endpoint). */
+export interface LiveLeader {
+  readonly brokerId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
 /**
  * How a broker applies the controller's decisions: LeaderAndIsr, StopReplica and UpdateMetadata semantics, called
  * in process by LocalController or by the handlers of those requests in cluster mode. Implemented by the broker
  * (replica manager + metadata cache). Calls arrive one at a time, in the order the controller decided them.
  */
 export interface BrokerLifecycle {
-  becomeLeaderOrFollower(partitionStates: readonly LeaderAndIsrPartitionState[]): Promise<void>;
+  /**
+   * Leads or follows each partition as decided. `liveLeaders` (LeaderAndIsr's live leaders) says where the leaders
+   * of followed partitions listen; a leader missing there is looked up in the metadata cache. A partition state
+   * with a leader epoch older than the one applied is skipped, and the call then rejects with
+   * STALE_CONTROLLER_EPOCH after applying the others.
+   */
+  becomeLeaderOrFollower(
+    partitionStates: readonly LeaderAndIsrPartitionState[],
+    liveLeaders?: readonly LiveLeader[],
+  ): Promise<void>;
   stopReplicas(
     partitions: readonly StopReplicaPartition[],
     options: { readonly deletePartitions: boolean },

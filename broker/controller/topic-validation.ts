@@ -1,6 +1,6 @@
 import { ErrorCode, KafkaError } from '../../protocol/index.js';
 import { InvalidConfigError, type LogConfig, logConfigFrom } from '../../storage/index.js';
-import type { TopicRecord, TopicRegistry } from '../metadata/topic-registry.js';
+import type { TopicRecord } from '../metadata/topic-registry.js';
 import { randomUuid } from '../metadata/uuid.js';
 import type { CreatePartitionsSpec, CreateTopicSpec } from './controller.js';
 
@@ -16,11 +16,27 @@ export interface TopicValidationContext {
   readonly defaultLogConfig: LogConfig;
 }
 
+/** What validation needs of an existing topic: its size. */
+export interface ExistingTopic {
+  readonly partitions: number;
+  readonly replicationFactor: number;
+}
+
+/**
+ * Where validation looks topics up: the TopicRegistry in single-node mode, the assignments read from ZooKeeper in
+ * cluster mode.
+ */
+export interface TopicLookup<T extends ExistingTopic = ExistingTopic> {
+  get(name: string): T | undefined;
+}
+
 /** A topic that passed validation, ready to be committed (with a fresh topic id). */
 export interface ValidTopic {
   readonly name: string;
   readonly record: TopicRecord;
   readonly logConfig: LogConfig;
+  /** The request's manual placement, partition by partition; null when the controller places the replicas. */
+  readonly assignment: readonly (readonly number[])[] | null;
 }
 
 /** Kafka's Topic.MAX_NAME_LENGTH: 255 less room for the partition suffix of directory names. */
@@ -124,12 +140,12 @@ export function validateTopicConfigs(
 /** Every CreateTopics check for one topic; throws KafkaError with Kafka's code and message. */
 export function validateCreateTopic(
   spec: CreateTopicSpec,
-  registry: TopicRegistry,
+  topics: TopicLookup,
   taken: ReadonlyMap<string, string>,
   ctx: TopicValidationContext,
 ): ValidTopic {
   validateTopicName(spec.name);
-  if (registry.get(spec.name) !== undefined) {
+  if (topics.get(spec.name) !== undefined) {
     throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
   }
   const clash = taken.get(collisionKey(spec.name));
@@ -142,6 +158,7 @@ export function validateCreateTopic(
   const assignments = spec.assignments ?? [];
   let partitions: number;
   let replicationFactor: number;
+  let assignment: (readonly number[])[] | null = null;
   if (assignments.length > 0) {
     if (spec.numPartitions !== USE_DEFAULT || spec.replicationFactor !== USE_DEFAULT) {
       throw new KafkaError(
@@ -159,11 +176,8 @@ export function validateCreateTopic(
         'partitions should be a consecutive 0-based integer sequence',
       );
     }
-    const ordered = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
-    replicationFactor = validateAssignment(
-      ordered.map((a) => a.brokerIds),
-      ctx.brokerIds,
-    );
+    assignment = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds);
+    replicationFactor = validateAssignment(assignment, ctx.brokerIds);
     partitions = assignments.length;
   } else {
     const n = spec.numPartitions === USE_DEFAULT ? ctx.numPartitions : spec.numPartitions;
@@ -176,16 +190,17 @@ export function validateCreateTopic(
     name: spec.name,
     record: { topicId: randomUuid(), partitions, replicationFactor, configs: overrides },
     logConfig,
+    assignment,
   };
 }
 
-/** Every CreatePartitions check for one topic; returns the grown record or throws KafkaError. */
-export function validateCreatePartitions(
+/** Every CreatePartitions check for one topic; returns the grown topic or throws KafkaError. */
+export function validateCreatePartitions<T extends ExistingTopic>(
   spec: CreatePartitionsSpec,
-  registry: TopicRegistry,
+  topics: TopicLookup<T>,
   brokerIds: ReadonlySet<number>,
-): TopicRecord {
-  const record = registry.get(spec.name);
+): T {
+  const record = topics.get(spec.name);
   if (record === undefined) {
     throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${spec.name}' does not exist.`);
   }

@@ -7,8 +7,8 @@ export const CREATE_PARTITIONS_RANGE = { min: 0, max: 3 };
 
 /**
  * CreatePartitions: grows each topic to its requested count through the controller (null assignments let the
- * controller place the new partitions), or only checks when validateOnly. timeoutMs is accepted and not needed:
- * the local controller answers once the new partitions are led and in the metadata.
+ * controller place the new partitions), or only checks when validateOnly. timeoutMs bounds the controller's wait
+ * for leaders of the new partitions (cluster mode; the local controller has them led by the time it answers).
  */
 export function createPartitionsHandler(controller: Controller): ApiHandler<typeof CreatePartitions> {
   return async ({ body }) => {
@@ -18,7 +18,7 @@ export function createPartitionsHandler(controller: Controller): ApiHandler<type
         count: t.count,
         assignments: t.assignments === null ? null : t.assignments.map((a) => a.brokerIds),
       })),
-      { validateOnly: body.validateOnly },
+      { validateOnly: body.validateOnly, timeoutMs: body.timeoutMs },
     );
     return {
       throttleTimeMs: 0,

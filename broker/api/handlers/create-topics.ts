@@ -17,8 +17,8 @@ type TopicResponse = ResponseInput<typeof CreateTopics>['topics'][number];
 /**
  * CreateTopics: hands the topics to the controller, which validates each one on its own (a bad topic does not
  * fail the others) and commits the valid ones unless validateOnly. -1 partitions or replication factor (v4+)
- * means the broker default. timeoutMs is accepted and not needed: the local controller has committed and applied
- * the topics by the time it answers, so there is nothing left to wait for.
+ * means the broker default. timeoutMs bounds the controller's wait for leaders of the new partitions (cluster
+ * mode; the local controller has them led by the time it answers).
  */
 export function createTopicsHandler(controller: Controller): ApiHandler<typeof CreateTopics> {
   return async ({ body }) => {
@@ -30,7 +30,7 @@ export function createTopicsHandler(controller: Controller): ApiHandler<typeof C
         assignments: t.assignments,
         configs: t.configs,
       })),
-      { validateOnly: body.validateOnly },
+      { validateOnly: body.validateOnly, timeoutMs: body.timeoutMs },
     );
     return { throttleTimeMs: 0, topics: results.map(topicResponse) };
   };

@@ -10,8 +10,8 @@ const TOPIC_ID_VERSION = 6;
 
 /**
  * DeleteTopics: the controller deletes each named topic (an unknown one answers UNKNOWN_TOPIC_OR_PARTITION, or
- * UNKNOWN_TOPIC_ID when named by id; both name and id is INVALID_REQUEST). timeoutMs is accepted and not needed:
- * the local controller answers once the deletion is committed and applied.
+ * UNKNOWN_TOPIC_ID when named by id; both name and id is INVALID_REQUEST). timeoutMs bounds the controller's wait
+ * for the topic to leave the metadata (cluster mode; the local controller has applied it by the time it answers).
  */
 export function deleteTopicsHandler(controller: Controller): ApiHandler<typeof DeleteTopics> {
   return async ({ header, body }) => {
@@ -19,7 +19,7 @@ export function deleteTopicsHandler(controller: Controller): ApiHandler<typeof D
       header.apiVersion >= TOPIC_ID_VERSION
         ? body.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
         : body.topicNames.map((name) => ({ name }));
-    const results = await controller.deleteTopics(targets);
+    const results = await controller.deleteTopics(targets, { timeoutMs: body.timeoutMs });
     return {
       throttleTimeMs: 0,
       responses: results.map((r) => ({

@@ -12,6 +12,12 @@ import {
   RecordBatchTooLargeError,
   StorageIoError,
 } from '../../../storage/index.js';
+import {
+  ZkInvalidPartitionsError,
+  ZkTopicExistsError,
+  ZkUnknownTopicError,
+} from '../../../broker/zk/kafka-zk-store.js';
+import { ControllerMovedError } from '../../../broker/zk/zk-errors.js';
 
 describe('errorCodeFor', () => {
   it.each([
@@ -25,6 +31,10 @@ describe('errorCodeFor', () => {
     [new OutOfOrderSequenceError(7, 0, 5, 2), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER],
     [new DuplicateSequenceError(7, 3), ErrorCode.DUPLICATE_SEQUENCE_NUMBER],
     [new InvalidProducerEpochError(7, 1, 2), ErrorCode.INVALID_PRODUCER_EPOCH],
+    [new ZkTopicExistsError('t'), ErrorCode.TOPIC_ALREADY_EXISTS],
+    [new ZkUnknownTopicError('t'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    [new ZkInvalidPartitionsError('gap'), ErrorCode.INVALID_PARTITIONS],
+    [new ControllerMovedError('deposed'), ErrorCode.NOT_CONTROLLER],
     [new TypeError('oops'), ErrorCode.UNKNOWN_SERVER_ERROR],
     ['a string', ErrorCode.UNKNOWN_SERVER_ERROR],
     [undefined, ErrorCode.UNKNOWN_SERVER_ERROR],

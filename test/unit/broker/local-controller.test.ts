@@ -104,6 +104,7 @@ describe('createTopics', () => {
         isr: [1],
         replicas: [1],
         partitionEpoch: 0,
+        controllerEpoch: 0,
         isNew: true,
       })),
     );
