@@ -125,9 +125,12 @@ export class LeadershipChanges {
     for (const tp of followed) batch.addStopReplica([brokerId], tp, false);
     await this.removeFromIsrs((id) => id === brokerId, followed, batch);
     this.#send(batch);
+    // Unlike Kafka, a partition whose other replicas are all down is not reported: no retry could move it (the
+    // last broker of a cluster going down would otherwise wait out every attempt), just as with one replica.
+    const takeable = (tp: TopicPartition) => ctx.replicas(tp).some((r) => r !== brokerId && ctx.isLive(r));
     const remaining = ctx
       .partitionsOnBroker(brokerId)
-      .filter((tp) => replicated(tp) && ctx.leadership(tp)?.state.leader === brokerId);
+      .filter((tp) => replicated(tp) && takeable(tp) && ctx.leadership(tp)?.state.leader === brokerId);
     return { errorCode: ErrorCode.NONE, remaining };
   }
 

@@ -189,6 +189,17 @@ describe('KafkaController: controlled shutdown', () => {
     expect(result).toEqual({ errorCode: ErrorCode.NONE, remaining: [{ topic: 'orders', partition: 0 }] });
     expect((await cluster.state('orders', 0))!.leader).toBe(1);
   });
+
+  it('does not hold up the last broker of a partition: with every other replica down, nothing remains', async () => {
+    const cluster = await ControllerTestCluster.create(zkFile, 'controlled-shutdown-last');
+    for (const b of [1, 2]) await cluster.startBroker(b);
+    await cluster.createTopic('orders', [[1, 2]]);
+    const controller = await cluster.controller(1);
+    await controller.startup();
+    await cluster.killBroker(2);
+    await cluster.waitForState('orders', 0, (s) => !s.isr.includes(2));
+    expect(await controller.controlledShutdown(1, -1)).toEqual({ errorCode: ErrorCode.NONE, remaining: [] });
+  });
 });
 
 describe('KafkaController: preferred leaders', () => {
