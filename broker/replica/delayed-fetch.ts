@@ -1,8 +1,9 @@
-import type { Partition } from './partition.js';
+/** Subscribes a listener to one partition's notifications; returns the function that removes it. */
+export type Subscribe = (listener: () => void) => () => void;
 
 export interface DelayedFetchOptions<T> {
-  /** Partitions whose change notifications may complete the fetch. */
-  watch: readonly Partition[];
+  /** The notifications that may complete the fetch (a consumer's: HW moves; a follower's: appends). */
+  watch: readonly Subscribe[];
   /** A watched partition changed after the caller's last read (before we subscribed): re-read at once. */
   changedSinceRead: boolean;
   maxWaitMs: number;
@@ -16,7 +17,7 @@ export interface DelayedFetchOptions<T> {
 
 /**
  * A fetch that waits (Kafka's DelayedFetch, without a purgatory: each wait holds its own subscriptions). It
- * re-reads when a watched partition changes, at most one read in flight (changes during a read cause one more),
+ * re-reads when a watched notification fires, at most one read in flight (changes during a read cause one more),
  * and resolves with the first result that isComplete accepts. Expiry (maxWaitMs, the signal aborting or the
  * registered expiry being called at shutdown) resolves with a final read, as Kafka's onExpiration answers with
  * whatever is there. The timer is unref'ed; the timer, subscriptions and listeners are all removed on completion.
@@ -62,7 +63,7 @@ export function awaitDelayedFetch<T>(options: DelayedFetchOptions<T>): Promise<T
     timer.unref();
     signal?.addEventListener('abort', expire, { once: true });
     const unregister = options.register(expire);
-    const unsubscribes = options.watch.map((partition) => partition.onChange(onChange));
+    const unsubscribes = options.watch.map((subscribe) => subscribe(onChange));
     if (options.changedSinceRead) onChange();
   });
 }

@@ -1,132 +1,92 @@
 import { ErrorCode, KafkaError } from '../../protocol/index.js';
-import type { LogManager } from '../../storage/index.js';
+import type { Log, LogManager } from '../../storage/index.js';
 import { errorCodeFor, errorMessageFor } from '../api/error-mapping.js';
 import { Binding, type Logger } from '../logger.js';
-import { awaitDelayedFetch } from './delayed-fetch.js';
-import { type IsolationLevel, type LeaderState, Partition, type RequiredAcks } from './partition.js';
+import { awaitReplication } from './delayed-produce.js';
+import { fetchPartitions } from './fetch-partitions.js';
+import { type IsolationLevel, Partition } from './partition.js';
+import type { PartitionStateWriter } from './partition-state-writer.js';
+import type {
+  AppendEntry,
+  AppendOptions,
+  AppendResult,
+  DeleteRecordsEntry,
+  DeleteRecordsResult,
+  EpochEndOffsetRequest,
+  EpochEndOffsetResult,
+  FetchPartitionResult,
+  FetchRequest,
+  ListOffsetsEntry,
+  ListOffsetsResult,
+  MakeFollowerRequest,
+  MakeLeaderRequest,
+} from './replica-types.js';
 
-export interface MakeLeaderRequest extends LeaderState {
-  topic: string;
-  partition: number;
-}
+export type * from './replica-types.js';
 
-export interface AppendEntry {
-  topic: string;
-  partition: number;
-  records: Buffer;
-}
-
-export interface AppendOptions {
-  requiredAcks: RequiredAcks;
-  /** How long acks=all waits for the ISR. */
-  timeoutMs: number;
-  /** Overrides the topic's min.insync.replicas. */
-  minInsyncReplicas?: number;
-}
-
-export interface AppendResult {
-  topic: string;
-  partition: number;
-  errorCode: ErrorCode;
-  errorMessage: string | null;
-  baseOffset: number;
-  logAppendTimeMs: number;
-  logStartOffset: number;
-}
-
-export interface FetchPartitionRequest {
-  topic: string;
-  partition: number;
-  fetchOffset: number;
-  partitionMaxBytes: number;
-}
-
-export interface FetchRequest {
-  maxWaitMs: number;
-  minBytes: number;
-  maxBytes: number;
-  isolationLevel: IsolationLevel;
-  partitions: readonly FetchPartitionRequest[];
-  /** Reusable read buffers; the results may be views of them (see LogReadOptions.buffer). */
-  buffers?: ReadBuffers;
-}
-
-export interface ReadBuffers {
-  take(maxBytes: number): Buffer | undefined;
-}
-
-export interface FetchPartitionResult {
-  topic: string;
-  partition: number;
-  errorCode: ErrorCode;
-  highWatermark: number;
-  lastStableOffset: number;
-  logStartOffset: number;
-  /** Whole batches (possibly empty); null with an error. */
-  records: Buffer | null;
-}
-
-export interface ListOffsetsEntry {
-  topic: string;
-  partition: number;
-  timestamp: number;
-}
-
-export interface ListOffsetsResult {
-  topic: string;
-  partition: number;
-  errorCode: ErrorCode;
-  /** -1 (with the timestamp) when no offset matches. */
-  offset: number;
-  timestamp: number;
-  leaderEpoch: number;
-}
-
-export interface DeleteRecordsEntry {
-  topic: string;
-  partition: number;
-  /** Delete every record below this offset; -1 means the high watermark. */
-  offset: number;
-}
-
-export interface DeleteRecordsResult {
-  topic: string;
-  partition: number;
-  errorCode: ErrorCode;
-  /** The new log start offset; -1 with an error. */
-  lowWatermark: number;
+export interface ReplicaManagerOptions {
+  logManager: LogManager;
+  brokerId: number;
+  logger: Logger;
+  /** Clock for follower lag; default Date.now. */
+  now?: () => number;
+  /** replica.lag.time.max.ms (default 30 s): an ISR member not caught up for this long is removed. */
+  replicaLagTimeMaxMs?: number;
+  /**
+   * replica.high.watermark.checkpoint.interval.ms: how often every HW is written (from the first LeaderAndIsr on,
+   * as Kafka). Absent or 0: only checkpointHighWatermarks() writes them.
+   */
+  highWatermarkCheckpointIntervalMs?: number;
+  /** Commits leaders' ISR changes (cluster mode). Absent (single node): the ISR never changes, no lag timer runs. */
+  stateWriter?: PartitionStateWriter;
+  /** Whether a broker may join an ISR (ZooKeeper mode: it is alive); default every broker. */
+  isReplicaIsrEligible?: (brokerId: number) => boolean;
 }
 
 const UNKNOWN_OFFSET = -1;
+const DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
 
 /**
- * The partitions this broker hosts (Kafka's ReplicaManager): creates a Partition over its Log when the controller
- * makes us leader, removes it on StopReplica, and runs produce, fetch, ListOffsets and DeleteRecords against them.
+ * The partitions this broker hosts, as leader or follower (Kafka's ReplicaManager): creates a Partition over its
+ * Log when the controller assigns it (its HW starts at the checkpointed one), removes it on StopReplica, and runs
+ * produce, fetch (consumers' and followers'), ListOffsets, DeleteRecords and OffsetForLeaderEpoch against them.
+ * Replica fetchers (the follower side) live in ReplicaFetcherManager and append through getPartition.
+ *
+ * Timers (unref'ed, stopped by shutdown): with a PartitionStateWriter, every replica.lag.time.max.ms / 2 each led
+ * partition drops lagging followers from its ISR (Kafka's isr-expiration task); from the first LeaderAndIsr on,
+ * every replica.high.watermark.checkpoint.interval.ms the HWs are written to the log dirs' checkpoint files, one
+ * write at a time.
  *
  * Errors are per partition: one bad partition never fails the others; every exception goes through errorCodeFor,
  * and unexpected ones are logged once with their stack.
  *
- * Fetch long poll: a fetch that cannot be answered at once waits through awaitDelayedFetch, woken by its
- * partitions' change notifications. It ends when the bytes reach minBytes, a partition fails, maxWaitMs passes,
- * its signal aborts or the manager shuts down.
- *
- * Concurrency: the partition map changes synchronously (makeLeader awaits only LogManager.getOrCreateLog, which
- * creates a log once however many callers race). Appends to different partitions run concurrently; each Log
- * serializes its own. Timers are unref'ed and cleared when their wait ends.
+ * Concurrency: the partition map changes synchronously (makeLeader/makeFollower await only
+ * LogManager.getOrCreateLog, which creates a log once however many callers race). Appends to different
+ * partitions run concurrently; each Log serializes its own.
  */
 export class ReplicaManager {
+  readonly #options: ReplicaManagerOptions;
   readonly #logManager: LogManager;
   readonly #brokerId: number;
   readonly #log: Logger;
   readonly #partitions = new Map<string, Partition>();
   /** Wakes every waiting fetch; shutdown calls them. */
   readonly #fetchWakers = new Set<() => void>();
+  readonly #isrTimer: NodeJS.Timeout | undefined;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #checkpointing: Promise<void> | undefined;
   #shutDown = false;
 
-  constructor(deps: { logManager: LogManager; brokerId: number; logger: Logger }) {
-    this.#logManager = deps.logManager;
-    this.#brokerId = deps.brokerId;
-    this.#log = deps.logger.child({ [Binding.component]: 'replica-manager', [Binding.brokerId]: deps.brokerId });
+  constructor(options: ReplicaManagerOptions) {
+    this.#options = options;
+    this.#logManager = options.logManager;
+    this.#brokerId = options.brokerId;
+    this.#log = options.logger.child({ [Binding.component]: 'replica-manager', [Binding.brokerId]: options.brokerId });
+    if (options.stateWriter !== undefined) {
+      const lagMs = options.replicaLagTimeMaxMs ?? DEFAULT_REPLICA_LAG_TIME_MAX_MS;
+      this.#isrTimer = setInterval(() => this.maybeShrinkIsrs(), Math.max(1, Math.floor(lagMs / 2)));
+      this.#isrTimer.unref();
+    }
   }
 
   getPartition(topic: string, partition: number): Partition | undefined {
@@ -135,18 +95,68 @@ export class ReplicaManager {
 
   /** LeaderAndIsr for a partition we lead: opens (or creates) its log and applies the new state. Idempotent. */
   async makeLeader(request: MakeLeaderRequest): Promise<Partition> {
-    if (this.#shutDown) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the replica manager is shut down');
-    const log = await this.#logManager.getOrCreateLog(request.topic, request.partition);
-    const tp = key(request.topic, request.partition);
-    let partition = this.#partitions.get(tp);
-    if (partition === undefined || partition.log !== log) {
-      partition = new Partition({ topic: request.topic, partition: request.partition, log, brokerId: this.#brokerId });
-      this.#partitions.set(tp, partition);
-    }
-    if (partition.makeLeader(request)) {
-      this.#log.info({ [Binding.tp]: tp, leaderEpoch: request.leaderEpoch, isr: request.isr }, 'became leader');
+    const partition = await this.#hosted(request.topic, request.partition);
+    if (await partition.makeLeader(request)) {
+      this.#log.info(
+        { [Binding.tp]: key(request.topic, request.partition), leaderEpoch: request.leaderEpoch, isr: request.isr },
+        'became leader',
+      );
     }
     return partition;
+  }
+
+  /**
+   * LeaderAndIsr for a partition we follow: opens (or creates) its log and applies the new state. `restart`: the
+   * leader or its epoch changed, so fetching must start over (after truncation); pending acks=all waits failed.
+   */
+  async makeFollower(request: MakeFollowerRequest): Promise<{ partition: Partition; restart: boolean }> {
+    const partition = await this.#hosted(request.topic, request.partition);
+    const restart = partition.makeFollower(request);
+    if (restart) {
+      this.#log.info(
+        {
+          [Binding.tp]: key(request.topic, request.partition),
+          leaderEpoch: request.leaderEpoch,
+          leader: request.leader,
+        },
+        'became follower',
+      );
+    }
+    return { partition, restart };
+  }
+
+  async #hosted(topic: string, partitionIndex: number): Promise<Partition> {
+    if (this.#shutDown) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the replica manager is shut down');
+    const log = await this.#logManager.getOrCreateLog(topic, partitionIndex);
+    const tp = key(topic, partitionIndex);
+    let partition = this.#partitions.get(tp);
+    if (partition === undefined || partition.log !== log) {
+      partition = new Partition({
+        topic,
+        partition: partitionIndex,
+        log,
+        brokerId: this.#brokerId,
+        initialHighWatermark: this.#logManager.checkpointedHighWatermark(topic, partitionIndex),
+        logger: this.#log,
+        ...this.#partitionOptions(),
+      });
+      this.#partitions.set(tp, partition);
+    }
+    this.#startCheckpoints();
+    return partition;
+  }
+
+  #partitionOptions(): Pick<
+    ConstructorParameters<typeof Partition>[0],
+    'now' | 'replicaLagTimeMaxMs' | 'stateWriter' | 'isReplicaIsrEligible'
+  > {
+    const { now, replicaLagTimeMaxMs, stateWriter, isReplicaIsrEligible } = this.#options;
+    return {
+      ...(now === undefined ? {} : { now }),
+      ...(replicaLagTimeMaxMs === undefined ? {} : { replicaLagTimeMaxMs }),
+      ...(stateWriter === undefined ? {} : { stateWriter }),
+      ...(isReplicaIsrEligible === undefined ? {} : { isReplicaIsrEligible }),
+    };
   }
 
   /** StopReplica: stop serving the partition (waiting operations wake up) and, when asked, delete its log. */
@@ -178,15 +188,15 @@ export class ReplicaManager {
     const partition = this.getPartition(topic, partitionIndex);
     if (partition === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
     try {
-      const minInsync = options.minInsyncReplicas ?? this.#logManager.configFor(topic).minInsyncReplicas;
+      const minInsync = options.minInsyncReplicas ?? partition.log.config.minInsyncReplicas;
       const info = await partition.appendAsLeader(entry.records, options.requiredAcks, minInsync);
-      if (
-        options.requiredAcks === -1 &&
-        !(await partition.awaitHighWatermark(info.lastOffset + 1, options.timeoutMs))
-      ) {
-        return partition.closed
-          ? failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, null)
-          : failed(ErrorCode.REQUEST_TIMED_OUT, 'the in-sync replicas did not acknowledge in time');
+      if (options.requiredAcks === -1) {
+        const code = await awaitReplication(partition, info.lastOffset + 1, minInsync, options.timeoutMs);
+        if (code !== ErrorCode.NONE) {
+          const message =
+            code === ErrorCode.REQUEST_TIMED_OUT ? 'the in-sync replicas did not acknowledge in time' : null;
+          return failed(code, message);
+        }
       }
       return {
         topic,
@@ -202,100 +212,43 @@ export class ReplicaManager {
     }
   }
 
-  /**
-   * Fetch with Kafka's long-poll semantics: answer at once on an error, when the bytes reach minBytes, or when
-   * maxWaitMs is 0; otherwise wait for appends (see the class comment). Never rejects.
-   */
-  async fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchPartitionResult[]> {
-    const first = await this.#readAll(request);
-    if (request.maxWaitMs <= 0 || this.#shutDown || signal?.aborted === true || isSatisfied(request, first)) {
-      return first;
-    }
-    return this.#awaitFetch(request, first, signal);
-  }
-
-  #awaitFetch(
-    request: FetchRequest,
-    first: readonly FetchPartitionResult[],
-    signal: AbortSignal | undefined,
-  ): Promise<FetchPartitionResult[]> {
-    const watch: Partition[] = [];
-    let changedSinceRead = false;
-    for (const [i, p] of request.partitions.entries()) {
-      const partition = this.getPartition(p.topic, p.partition);
-      if (partition === undefined) continue;
-      watch.push(partition);
-      // an append that landed while the first read was in flight notified before anyone listened
-      if (partition.highWatermark !== first[i]?.highWatermark || partition.closed) changedSinceRead = true;
-    }
-    return awaitDelayedFetch({
-      watch,
-      changedSinceRead,
-      maxWaitMs: request.maxWaitMs,
-      signal,
-      read: () => this.#readAll(request),
-      isComplete: (results) => isSatisfied(request, results),
-      register: (expire) => {
-        this.#fetchWakers.add(expire);
-        return () => this.#fetchWakers.delete(expire);
+  /** Fetch for consumers and followers (see fetchPartitions). Never rejects. */
+  fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchPartitionResult[]> {
+    return fetchPartitions(
+      request,
+      {
+        getPartition: (topic, partition) => this.getPartition(topic, partition),
+        isShutDown: () => this.#shutDown,
+        register: (expire) => {
+          this.#fetchWakers.add(expire);
+          return () => this.#fetchWakers.delete(expire);
+        },
+        codeFor: (err, topic, partition, what) => this.#codeFor(err, topic, partition, what),
+        onError: (err) => this.#log.error({ err }, 'delayed fetch re-read failed'),
       },
-      onError: (err) => this.#log.error({ err }, 'delayed fetch re-read failed'),
-    });
+      signal,
+    );
   }
 
-  /** Reads the partitions in request order, spending the response's maxBytes (KIP-74 for the first batch). */
-  async #readAll(request: FetchRequest): Promise<FetchPartitionResult[]> {
-    const results: FetchPartitionResult[] = [];
-    let remainingBytes = request.maxBytes;
-    let minOneBatch = true;
-    for (const p of request.partitions) {
-      const result = await this.#readOne(
-        p,
-        request.isolationLevel,
-        Math.min(p.partitionMaxBytes, remainingBytes),
-        minOneBatch,
-        request.buffers,
-      );
-      const size = result.records?.length ?? 0;
-      if (size > 0) {
-        // only the first non-empty partition may exceed the limits with its first batch
-        minOneBatch = false;
-        remainingBytes = Math.max(0, remainingBytes - size);
+  /** OffsetForLeaderEpoch against the partitions we lead (Kafka's lastOffsetForLeaderEpoch). */
+  lastOffsetForLeaderEpoch(requests: readonly EpochEndOffsetRequest[]): EpochEndOffsetResult[] {
+    return requests.map(({ topic, partition: partitionIndex, currentLeaderEpoch, leaderEpoch }) => {
+      const partition = this.getPartition(topic, partitionIndex);
+      if (partition === undefined) {
+        return {
+          topic,
+          partition: partitionIndex,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          leaderEpoch: -1,
+          endOffset: UNKNOWN_OFFSET,
+        };
       }
-      results.push(result);
-    }
-    return results;
-  }
-
-  async #readOne(
-    p: FetchPartitionRequest,
-    isolationLevel: IsolationLevel,
-    maxBytes: number,
-    minOneBatch: boolean,
-    buffers: ReadBuffers | undefined,
-  ): Promise<FetchPartitionResult> {
-    const base = { topic: p.topic, partition: p.partition };
-    const partition = this.getPartition(p.topic, p.partition);
-    if (partition === undefined) return { ...base, ...NO_OFFSETS, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-    // a caught-up consumer reads nothing: no buffer to hold through its long poll
-    const buffer = p.fetchOffset < partition.highWatermark ? buffers?.take(maxBytes) : undefined;
-    try {
-      const read = await partition.read(p.fetchOffset, maxBytes, isolationLevel, {
-        minOneBatch,
-        ...(buffer === undefined ? {} : { buffer }),
-      });
-      return { ...base, errorCode: ErrorCode.NONE, ...read };
-    } catch (err) {
-      // an out-of-range consumer needs the bounds to reset its position
       return {
-        ...base,
-        errorCode: this.#codeFor(err, p.topic, p.partition, 'read failed'),
-        highWatermark: partition.highWatermark,
-        lastStableOffset: partition.lastStableOffset,
-        logStartOffset: partition.log.logStartOffset,
-        records: null,
+        topic,
+        partition: partitionIndex,
+        ...partition.lastOffsetForLeaderEpoch(currentLeaderEpoch, leaderEpoch),
       };
-    }
+    });
   }
 
   /** ListOffsets against the partitions we lead. Never rejects. */
@@ -338,10 +291,55 @@ export class ReplicaManager {
     );
   }
 
-  /** Stop serving: waiting fetches answer now, waiting acks=all produces fail. Logs stay open (LogManager's). Idempotent. */
+  /** The isr-expiration task's body: every led partition drops its lagging followers (the timer calls it). */
+  maybeShrinkIsrs(): void {
+    const nowMs = (this.#options.now ?? Date.now)();
+    for (const partition of this.#partitions.values()) if (partition.isLeader) partition.maybeShrinkIsr(nowMs);
+  }
+
+  /**
+   * Writes every log's HW to its log dir's replication-offset-checkpoint: the hosted partition's, or for a log
+   * not (or no longer) hosted the one checkpointed before. One write at a time; a call during a write waits for it
+   * and then writes again. The lead calls it once more at shutdown, after the fetchers stopped.
+   */
+  async checkpointHighWatermarks(): Promise<void> {
+    while (this.#checkpointing !== undefined) await this.#checkpointing.catch(() => undefined);
+    const highWatermarks = new Map<Log, number>();
+    for (const log of this.#logManager.allLogs()) {
+      const partition = this.#partitions.get(key(log.topic, log.partition));
+      const hw =
+        partition?.log === log
+          ? partition.highWatermark
+          : this.#logManager.checkpointedHighWatermark(log.topic, log.partition);
+      if (hw !== undefined) highWatermarks.set(log, hw);
+    }
+    this.#checkpointing = this.#logManager.writeHighWatermarks(highWatermarks).finally(() => {
+      this.#checkpointing = undefined;
+    });
+    await this.#checkpointing;
+  }
+
+  #startCheckpoints(): void {
+    const intervalMs = this.#options.highWatermarkCheckpointIntervalMs ?? 0;
+    if (this.#checkpointTimer !== undefined || intervalMs <= 0 || this.#shutDown) return;
+    this.#checkpointTimer = setInterval(() => {
+      if (this.#checkpointing !== undefined) return;
+      this.checkpointHighWatermarks().catch((err: unknown) =>
+        this.#log.error({ err }, 'cannot checkpoint high watermarks'),
+      );
+    }, intervalMs);
+    this.#checkpointTimer.unref();
+  }
+
+  /**
+   * Stop serving: timers stop, waiting fetches answer now, waiting acks=all produces fail. Logs stay open
+   * (LogManager's). Checkpoint the HWs before calling it: the partitions are gone after. Idempotent.
+   */
   shutdown(): void {
     if (this.#shutDown) return;
     this.#shutDown = true;
+    clearInterval(this.#isrTimer);
+    clearInterval(this.#checkpointTimer);
     for (const wake of [...this.#fetchWakers]) wake();
     for (const partition of this.#partitions.values()) partition.close();
     this.#partitions.clear();
@@ -357,18 +355,6 @@ export class ReplicaManager {
   }
 }
 
-const NO_OFFSETS = { highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null } as const;
-
 function key(topic: string, partition: number): string {
   return `${topic}-${partition}`;
-}
-
-/** Kafka answers a fetch once any partition fails or the bytes reach minBytes. */
-function isSatisfied(request: FetchRequest, results: readonly FetchPartitionResult[]): boolean {
-  let bytes = 0;
-  for (const r of results) {
-    if (r.errorCode !== ErrorCode.NONE) return true;
-    bytes += r.records?.length ?? 0;
-  }
-  return bytes >= request.minBytes;
 }

@@ -3,6 +3,7 @@ import { ErrorCode, ZERO_UUID, type ResponseInput } from '../../../protocol/inde
 import { IsolationLevel } from '../../replica/partition.js';
 import { ReadBufferPool } from '../../replica/read-buffer-pool.js';
 import type { FetchPartitionRequest, FetchPartitionResult, ReplicaManager } from '../../replica/replica-manager.js';
+import type { RequestOf } from '../../../protocol/index.js';
 import type { ApiHandler } from '../router.js';
 
 /**
@@ -23,8 +24,13 @@ type TopicResponse = ResponseInput<typeof Fetch>['responses'][number];
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Fetch for consumers: reads every requested partition through the ReplicaManager, which long-polls until
- * min_bytes, max_wait_ms, or the connection closing. Partitions of unknown topic ids get UNKNOWN_TOPIC_ID, and an
+ * Fetch, from consumers and from followers. The replica id (v4-14 top level, v15+ ReplicaState) tells them apart:
+ * -1 (or -2, a debugging consumer) is a consumer, which reads below the high watermark and waits for it to move;
+ * a broker id is a follower, which reads up to the log end, waits for appends, and whose fetch offset the leader
+ * records as the follower's log end (the ISR and high watermark follow; a broker that is not a replica of the
+ * partition gets NOT_LEADER_OR_FOLLOWER). Both long-poll in the ReplicaManager until min_bytes, max_wait_ms, or the
+ * connection closing, and both are fenced by current_leader_epoch (v9+): older than the leader's →
+ * FENCED_LEADER_EPOCH, newer → UNKNOWN_LEADER_EPOCH. Partitions of unknown topic ids get UNKNOWN_TOPIC_ID, and an
  * incremental fetch of a session we never gave out gets FETCH_SESSION_ID_NOT_FOUND.
  */
 export function fetchHandler(replicaManager: ReplicaManager, topics: TopicIdLookup): ApiHandler<typeof Fetch> {
@@ -48,6 +54,8 @@ export function fetchHandler(replicaManager: ReplicaManager, topics: TopicIdLook
           partition: p.partition,
           fetchOffset: p.fetchOffset,
           partitionMaxBytes: p.partitionMaxBytes,
+          currentLeaderEpoch: p.currentLeaderEpoch,
+          logStartOffset: p.logStartOffset,
         });
       }
     }
@@ -63,6 +71,7 @@ export function fetchHandler(replicaManager: ReplicaManager, topics: TopicIdLook
         ? []
         : await replicaManager.fetch(
             {
+              replicaId: replicaIdOf(header.apiVersion, body),
               maxWaitMs: body.maxWaitMs,
               minBytes: body.minBytes,
               maxBytes: body.maxBytes,
@@ -90,6 +99,11 @@ export function fetchHandler(replicaManager: ReplicaManager, topics: TopicIdLook
     });
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   };
+}
+
+/** The fetching broker's id, -1 (or -2) for a consumer: a top-level field until v14, in ReplicaState from v15. */
+function replicaIdOf(apiVersion: number, body: RequestOf<typeof Fetch>): number {
+  return apiVersion >= 15 ? body.replicaState.replicaId : body.replicaId;
 }
 
 function partitionResponse(r: FetchPartitionResult, isolationLevel: IsolationLevel) {

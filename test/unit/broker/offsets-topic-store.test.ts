@@ -254,7 +254,7 @@ describe('OffsetsTopicStore', () => {
     await marker(1, ControlRecordType.Commit);
     await marker(2, ControlRecordType.Abort);
     await txn(3, 30n); // never ended: not loaded
-    env.replicas.getPartition(OFFSETS_TOPIC, 0)!.updateFollowerLogEndOffset(0, log.logEndOffset);
+    env.replicas.getPartition(OFFSETS_TOPIC, 0)!.maybeIncrementHighWatermark();
 
     env.store.onResign(0);
     await env.store.onBecomeLeader(0, 1);

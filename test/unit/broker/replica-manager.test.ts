@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IsolationLevel } from '../../../broker/replica/partition.js';
 import { type FetchRequest, ReplicaManager } from '../../../broker/replica/replica-manager.js';
 import { batchViews, ErrorCode } from '../../../protocol/index.js';
@@ -97,20 +97,23 @@ describe('ReplicaManager produce', () => {
   });
 
   it('answers acks=all with NOT_ENOUGH_REPLICAS or REQUEST_TIMED_OUT when followers lag', async () => {
-    await withReplicaManager(async ({ replicas, lead }) => {
-      await lead('t', 0, [BROKER_ID, 2]);
-      const append = (minInsyncReplicas: number) =>
+    await withReplicaManager(async ({ replicas }) => {
+      const state = { topic: 't', partition: 0, topicId: 'id-t', leaderEpoch: 0, replicas: [BROKER_ID, 2] };
+      await replicas.makeLeader({ ...state, isr: [BROKER_ID], partitionEpoch: 0 });
+      const append = (minInsyncReplicas: number, timeoutMs = 50) =>
         replicas.appendRecords([{ topic: 't', partition: 0, records: batchOf(['x']) }], {
           requiredAcks: -1,
-          timeoutMs: 50,
+          timeoutMs,
           minInsyncReplicas,
         });
-      expect((await append(3))[0]!.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+      expect((await append(2))[0]!.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+      await replicas.makeLeader({ ...state, isr: [BROKER_ID, 2], partitionEpoch: 1 });
       expect((await append(2))[0]!.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
-      // the follower catching up moves the HW, and acks=all then completes
+      // the follower's fetch from the log end moves the HW, and acks=all then completes
       const partition = replicas.getPartition('t', 0)!;
-      const pending = append(2);
-      partition.updateFollowerLogEndOffset(2, 2);
+      const pending = append(2, 10_000);
+      await vi.waitFor(() => expect(partition.log.logEndOffset).toBe(2));
+      await replicas.fetch({ ...fetchOf([at('t', 2)]), replicaId: 2 });
       expect((await pending)[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1 });
       expect(partition.highWatermark).toBe(2);
     });
