@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import { LogManager, logConfigFrom } from '../storage/index.js';
 import { brokerRouter } from './api/api-surface.js';
-import { LocalBrokerLifecycle } from './broker-lifecycle.js';
+import { type LifecycleReplication, LocalBrokerLifecycle } from './broker-lifecycle.js';
+import { ZkClusterNode } from './cluster/zk-cluster-node.js';
 import type { BrokerConfig } from './config.js';
+import type { Controller } from './controller/controller.js';
 import { LocalController } from './controller/local-controller.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from './group/offsets-topic.js';
@@ -12,18 +14,26 @@ import { loadClusterIdentity } from './metadata/cluster-identity.js';
 import { LogDirLock } from './metadata/log-dir-lock.js';
 import { type BrokerEndpoint, MetadataCache } from './metadata/metadata-cache.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
+import { ReplicaFetcherManager } from './replica/replica-fetcher-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 
 /**
  * One running broker: the composition root that builds storage, partitions, metadata, the controller and the
- * network server from a BrokerConfig, and takes them down again.
+ * network server from a BrokerConfig, and takes them down again. Single node (no `zookeeper.connect`): the
+ * in-process LocalController. Cluster mode: a {@link ZkClusterNode} (ZooKeeper session, registration, the candidate
+ * controller, the admin controller) and replica fetchers; the same broker code otherwise.
  *
- * Start order: cluster identity (meta.properties), logs (recovery happens here), partitions and metadata, the
- * group coordinator and its __consumer_offsets store, the request router, the listeners (their bound ports are
- * what the broker advertises), then the controller, which makes this broker leader of its partitions (leading a
- * __consumer_offsets partition loads its groups in the background). Until then, requests find no topics. Stop
- * runs in reverse: the group coordinator and its store stop (pending group requests are answered), waiting
- * fetches are answered, connections closed, the controller stopped, and the logs flushed and closed cleanly. stop() is idempotent.
+ * Start order: (cluster: the ZooKeeper session) cluster identity (meta.properties; in cluster mode checked against
+ * `/cluster/id`), logs (recovery happens here), partitions and metadata, the group coordinator and its
+ * __consumer_offsets store, the request router, the listeners (their bound ports are what the broker advertises),
+ * then the controller: a single node makes itself leader of its partitions; a cluster member applies the topic
+ * configs, registers in `/brokers/ids` and stands for controller, after which the active controller tells it what
+ * to lead and follow. Until then, requests find no topics.
+ *
+ * Stop runs in reverse: (cluster: a controlled shutdown first, while still serving, so leadership moves away) the
+ * group coordinator and its store stop (pending group requests are answered), replica fetchers stop, high
+ * watermarks are checkpointed, waiting fetches are answered, connections closed, the controller stopped (cluster:
+ * resign, deregister, close the session), and the logs flushed and closed cleanly. stop() is idempotent.
  */
 export class Broker {
   readonly config: BrokerConfig;
@@ -36,8 +46,10 @@ export class Broker {
   readonly #lock: LogDirLock;
   readonly #logManager: LogManager;
   readonly #replicaManager: ReplicaManager;
+  readonly #fetchers: ReplicaFetcherManager | undefined;
   readonly #server: SocketServer;
-  readonly #controller: LocalController;
+  readonly #controller: Controller;
+  readonly #clusterNode: ZkClusterNode | undefined;
   readonly #groupCoordinator: GroupCoordinator;
   readonly #offsetsStore: OffsetsTopicStore;
   #stopping: Promise<void> | undefined;
@@ -51,8 +63,10 @@ export class Broker {
     lock: LogDirLock;
     logManager: LogManager;
     replicaManager: ReplicaManager;
+    fetchers: ReplicaFetcherManager | undefined;
     server: SocketServer;
-    controller: LocalController;
+    controller: Controller;
+    clusterNode: ZkClusterNode | undefined;
     groupCoordinator: GroupCoordinator;
     offsetsStore: OffsetsTopicStore;
   }) {
@@ -64,28 +78,36 @@ export class Broker {
     this.#lock = parts.lock;
     this.#logManager = parts.logManager;
     this.#replicaManager = parts.replicaManager;
+    this.#fetchers = parts.fetchers;
     this.#server = parts.server;
     this.#controller = parts.controller;
+    this.#clusterNode = parts.clusterNode;
     this.#groupCoordinator = parts.groupCoordinator;
     this.#offsetsStore = parts.offsetsStore;
   }
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     const log = logger.child({ [Binding.component]: 'broker', [Binding.brokerId]: config.brokerId });
-    if (config.zookeeperConnect !== null) {
-      throw new Error('zookeeper.connect is set, but cluster mode is not built yet: unset it for a single node');
-    }
     const lock = await LogDirLock.acquire(config.logDirs);
+    let clusterNode: ZkClusterNode | undefined;
     try {
-      return await Broker.#start(config, logger, log, lock);
+      if (config.zookeeperConnect !== null) clusterNode = await ZkClusterNode.connect(config, logger);
+      return await Broker.#start(config, logger, log, lock, clusterNode);
     } catch (err) {
+      await clusterNode?.leave();
       await lock.release();
       throw err;
     }
   }
 
-  static async #start(config: BrokerConfig, logger: Logger, log: Logger, lock: LogDirLock): Promise<Broker> {
-    const { clusterId } = await loadClusterIdentity(config.logDirs, config.brokerId);
+  static async #start(
+    config: BrokerConfig,
+    logger: Logger,
+    log: Logger,
+    lock: LogDirLock,
+    clusterNode: ZkClusterNode | undefined,
+  ): Promise<Broker> {
+    const { clusterId } = await loadClusterIdentity(config.logDirs, config.brokerId, clusterNode?.resolveClusterId);
     const logManager = await LogManager.start({
       logDirs: config.logDirs,
       defaultConfig: logConfigFrom(config.topicDefaults),
@@ -97,23 +119,49 @@ export class Broker {
       checkpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
       cleaner: { enable: config.logCleanerEnable },
     });
-    const replicaManager = new ReplicaManager({ logManager, brokerId: config.brokerId, logger });
     const metadataCache = new MetadataCache();
+    const replicaManager = new ReplicaManager({
+      logManager,
+      brokerId: config.brokerId,
+      logger,
+      replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+      highWatermarkCheckpointIntervalMs: config.replicaHighWatermarkCheckpointIntervalMs,
+      ...(clusterNode === undefined
+        ? {}
+        : {
+            stateWriter: clusterNode.partitionStateWriter,
+            isReplicaIsrEligible: (brokerId: number) => metadataCache.snapshot().brokers.has(brokerId),
+          }),
+    });
+    const fetchers =
+      clusterNode === undefined
+        ? undefined
+        : new ReplicaFetcherManager({
+            brokerId: config.brokerId,
+            numReplicaFetchers: config.numReplicaFetchers,
+            config,
+            logger,
+          });
+    const replication: LifecycleReplication | undefined =
+      fetchers === undefined ? undefined : { fetchers, interBrokerListenerName: config.interBrokerListenerName };
     const lifecycle = new LocalBrokerLifecycle({
       brokerId: config.brokerId,
       replicaManager,
       metadataCache,
       logManager,
       logger,
+      ...(replication === undefined ? {} : { replication }),
     });
     let listeners: BoundListener[] = [];
-    const controller = new LocalController({
-      config,
-      clusterId,
-      lifecycle,
-      logger,
-      endpoints: () => advertisedEndpoints(config, listeners),
-    });
+    const endpoints = (): BrokerEndpoint[] => advertisedEndpoints(config, listeners);
+    const controllers =
+      clusterNode === undefined
+        ? {
+            controller: new LocalController({ config, clusterId, lifecycle, logger, endpoints }),
+            kafkaController: undefined,
+          }
+        : clusterNode.attach({ lifecycle, metadataCache });
+    const { controller } = controllers;
     const offsetsTopic = new OffsetsTopic({ config, metadataCache, controller, logger });
     const offsetsStore = new OffsetsTopicStore({
       config,
@@ -136,6 +184,12 @@ export class Broker {
       logManager,
       offsetsTopic,
       groupCoordinator,
+      ...(clusterNode === undefined
+        ? {}
+        : {
+            producerIds: clusterNode.producerIds,
+            cluster: { clusterId, gate: clusterNode.gate, lifecycle, activeController: controllers.kafkaController! },
+          }),
     });
     const server = new SocketServer();
     try {
@@ -149,6 +203,7 @@ export class Broker {
     } catch (err) {
       groupCoordinator.shutdown();
       offsetsStore.shutdown();
+      await fetchers?.shutdown();
       replicaManager.shutdown();
       await logManager.shutdown();
       throw err;
@@ -162,13 +217,16 @@ export class Broker {
       lock,
       logManager,
       replicaManager,
+      fetchers,
       server,
       controller,
+      clusterNode,
       groupCoordinator,
       offsetsStore,
     });
     try {
       await controller.startup();
+      await clusterNode?.join(endpoints());
     } catch (err) {
       await broker.stop();
       throw err;
@@ -183,19 +241,33 @@ export class Broker {
     return `${first!.host.includes(':') ? `[${first!.host}]` : first!.host}:${first!.port}`;
   }
 
-  stop(): Promise<void> {
-    this.#stopping ??= this.#shutdown();
+  /** The end offset of this broker's replica of `topic-partition` (leader or follower); undefined if it has none. */
+  logEndOffset(topic: string, partition: number): number | undefined {
+    return this.#logManager.getLog(topic, partition)?.logEndOffset;
+  }
+
+  /**
+   * Stops the broker (the first call's options count). `controlledShutdown: false` skips moving leadership away
+   * first, for a whole cluster going down at once, where no other broker could take it.
+   */
+  stop(options: { controlledShutdown?: boolean } = {}): Promise<void> {
+    this.#stopping ??= this.#shutdown(options.controlledShutdown ?? true);
     return this.#stopping;
   }
 
-  async #shutdown(): Promise<void> {
+  async #shutdown(controlledShutdown: boolean): Promise<void> {
     this.#log.info('broker stopping');
+    if (controlledShutdown) await this.#clusterNode?.moveLeadershipAway(this.metadata);
     // groups first: pending joins are answered and no group write starts while partitions close
     this.#groupCoordinator.shutdown();
     this.#offsetsStore.shutdown();
+    await this.#fetchers?.shutdown();
+    // the HWs are final once nothing fetches; the partitions are gone after the replica manager stops
+    await this.#replicaManager.checkpointHighWatermarks();
     this.#replicaManager.shutdown();
     await this.#server.close();
     await this.#controller.shutdown();
+    await this.#clusterNode?.leave();
     await this.#logManager.shutdown();
     await this.#lock.release();
     this.#log.info('broker stopped');

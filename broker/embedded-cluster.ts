@@ -54,7 +54,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<E
   const brokers = new Map<number, Broker>();
   let stopping: Promise<void> | undefined;
   const stopAll = async (): Promise<void> => {
-    await Promise.allSettled([...brokers.values()].map((b) => b.stop()));
+    // all at once: no broker would be left to take over leadership
+    await Promise.allSettled([...brokers.values()].map((b) => b.stop({ controlledShutdown: false })));
     brokers.clear();
     await zookeeper?.stop();
     await rm(rootDir, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 import {
   AlterConfigs,
+  AlterPartitionReassignments,
   ApiVersions,
+  ControlledShutdown,
   CreatePartitions,
   CreateTopics,
   DeleteGroups,
@@ -10,25 +12,32 @@ import {
   DescribeConfigs,
   DescribeGroups,
   DescribeLogDirs,
+  ElectLeaders,
   Fetch,
   FindCoordinator,
   Heartbeat,
   IncrementalAlterConfigs,
   InitProducerId,
   JoinGroup,
+  LeaderAndIsr,
   LeaveGroup,
   ListGroups,
   ListOffsets,
+  ListPartitionReassignments,
   Metadata,
   OffsetCommit,
   OffsetDelete,
   OffsetFetch,
+  OffsetForLeaderEpoch,
   Produce,
+  StopReplica,
   SyncGroup,
+  UpdateMetadata,
 } from '../../protocol/index.js';
 import type { LogManager } from '../../storage/index.js';
+import type { ControllerRequestGate } from '../cluster/controller-request-gate.js';
 import type { BrokerConfig } from '../config.js';
-import type { Controller } from '../controller/controller.js';
+import type { BrokerLifecycle, Controller } from '../controller/controller.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import { OFFSETS_TOPIC, type OffsetsTopic } from '../group/offsets-topic.js';
 import type { MetadataCache } from '../metadata/metadata-cache.js';
@@ -64,6 +73,26 @@ import { OFFSET_FETCH_RANGE, offsetFetchHandler } from './handlers/offset-fetch.
 import { PRODUCE_RANGE, produceHandler } from './handlers/produce.js';
 import { SYNC_GROUP_RANGE, syncGroupHandler } from './handlers/sync-group.js';
 import { Router } from './router.js';
+import {
+  CONTROLLED_SHUTDOWN_RANGE,
+  controlledShutdownHandler,
+  type ControlledShutdownService,
+} from './handlers/controlled-shutdown.js';
+import { LEADER_AND_ISR_RANGE, leaderAndIsrHandler } from './handlers/leader-and-isr.js';
+import { OFFSET_FOR_LEADER_EPOCH_RANGE, offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
+import { STOP_REPLICA_RANGE, stopReplicaHandler } from './handlers/stop-replica.js';
+import {
+  ALTER_PARTITION_REASSIGNMENTS_RANGE,
+  alterPartitionReassignmentsHandler,
+  type ReassignmentService,
+} from './handlers/alter-partition-reassignments.js';
+import { ELECT_LEADERS_RANGE, electLeadersHandler, type LeaderElectionService } from './handlers/elect-leaders.js';
+import {
+  LIST_PARTITION_REASSIGNMENTS_RANGE,
+  listPartitionReassignmentsHandler,
+  type ReassignmentListing,
+} from './handlers/list-partition-reassignments.js';
+import { UPDATE_METADATA_RANGE, updateMetadataHandler } from './handlers/update-metadata.js';
 
 export interface ApiDeps {
   config: BrokerConfig;
@@ -79,6 +108,24 @@ export interface ApiDeps {
    * in cluster mode a ZkProducerIdManager).
    */
   producerIds?: ProducerIdSource;
+  /** ZooKeeper mode: what the inter-broker APIs need. Absent on a single node, which serves none of them. */
+  cluster?: ClusterApiDeps;
+}
+
+/** The inter-broker APIs' dependencies (cluster mode). */
+export interface ClusterApiDeps {
+  readonly clusterId: string;
+  /** Admits the controller's requests (epochs) and runs them in order. */
+  readonly gate: ControllerRequestGate;
+  readonly lifecycle: BrokerLifecycle;
+  /**
+   * This broker's candidate controller: ControlledShutdown, ElectLeaders and the reassignment requests are answered
+   * where it is active.
+   */
+  readonly activeController: ControlledShutdownService &
+    LeaderElectionService &
+    ReassignmentService &
+    ReassignmentListing;
 }
 
 /**
@@ -90,7 +137,7 @@ export function brokerRouter(deps: ApiDeps): Router {
   const producerIds =
     deps.producerIds ?? new ProducerIdManager({ logDir: config.logDirs[0]!, brokerId: config.brokerId });
   const router = new Router();
-  return router
+  router
     .register(Produce, PRODUCE_RANGE, produceHandler(replicaManager))
     .register(
       Fetch,
@@ -137,4 +184,45 @@ export function brokerRouter(deps: ApiDeps): Router {
     .register(ListGroups, LIST_GROUPS_RANGE, listGroupsHandler(groupCoordinator))
     .register(DeleteGroups, DELETE_GROUPS_RANGE, deleteGroupsHandler(groupCoordinator))
     .register(OffsetDelete, OFFSET_DELETE_RANGE, offsetDeleteHandler(groupCoordinator, metadataCache));
+  if (deps.cluster !== undefined) registerClusterApis(router, deps, deps.cluster);
+  return router;
+}
+
+/**
+ * Cluster mode only. LeaderAndIsr, UpdateMetadata, StopReplica, ControlledShutdown and OffsetForLeaderEpoch
+ * (followers' truncation) are served, never advertised (protocol-surface.md keeps inter-broker keys out of
+ * ApiVersions); the admin APIs ElectLeaders, AlterPartitionReassignments and ListPartitionReassignments are
+ * advertised, since clients send them to the controller.
+ */
+function registerClusterApis(router: Router, deps: ApiDeps, cluster: ClusterApiDeps): void {
+  const { gate, lifecycle } = cluster;
+  router
+    .register(LeaderAndIsr, LEADER_AND_ISR_RANGE, leaderAndIsrHandler({ gate, lifecycle }))
+    .register(StopReplica, STOP_REPLICA_RANGE, stopReplicaHandler({ gate, lifecycle, ...deps }))
+    .register(
+      UpdateMetadata,
+      UPDATE_METADATA_RANGE,
+      updateMetadataHandler({ gate, lifecycle, metadataCache: deps.metadataCache, clusterId: cluster.clusterId }),
+    )
+    .register(ControlledShutdown, CONTROLLED_SHUTDOWN_RANGE, controlledShutdownHandler(cluster.activeController))
+    .register(
+      OffsetForLeaderEpoch,
+      { ...OFFSET_FOR_LEADER_EPOCH_RANGE, advertised: false },
+      offsetForLeaderEpochHandler(deps.replicaManager),
+    )
+    .register(
+      ElectLeaders,
+      ELECT_LEADERS_RANGE,
+      electLeadersHandler({ controller: cluster.activeController, metadataCache: deps.metadataCache }),
+    )
+    .register(
+      AlterPartitionReassignments,
+      ALTER_PARTITION_REASSIGNMENTS_RANGE,
+      alterPartitionReassignmentsHandler(cluster.activeController),
+    )
+    .register(
+      ListPartitionReassignments,
+      LIST_PARTITION_REASSIGNMENTS_RANGE,
+      listPartitionReassignmentsHandler(cluster.activeController),
+    );
 }

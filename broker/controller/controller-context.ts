@@ -1,6 +1,7 @@
 import type { BrokerMetadata } from '../metadata/metadata-cache.js';
 import type { ZkPartitionState, ZkReplicaAssignment, ZkTopicPartition } from '../zk/index.js';
 import type { ZkWriteFence } from '../zk/kafka-zk-store.js';
+import { isBeingReassigned } from './reassignment-plan.js';
 
 /** A partition, by topic name and number. */
 export type TopicPartition = ZkTopicPartition;
@@ -31,8 +32,9 @@ export interface PartitionLeadership {
 
 /**
  * The active controller's cache of the cluster (Kafka's ControllerContext): live brokers with their epochs, brokers
- * in controlled shutdown, every topic's assignment and every partition's leadership. Rebuilt from ZooKeeper on each
- * election and kept current by the controller's own writes and by its watches; cleared on resignation.
+ * in controlled shutdown, every topic's assignment (with the replicas being added and removed of reassignments in
+ * flight) and every partition's leadership. Rebuilt from ZooKeeper on each election and kept current by the
+ * controller's own writes and by its watches; cleared on resignation.
  *
  * Concurrency: read and written only by the controller's event queue, one event at a time. Invariant: a partition
  * has leadership only while its topic is in `topics`; brokers in `shuttingDownBrokerIds` are registered.
@@ -70,6 +72,13 @@ export class ControllerContext {
     return this.topics.get(tp.topic)?.partitions.get(tp.partition);
   }
 
+  /** Replaces an existing partition's assignment (a reassignment step, once written or about to be). */
+  setAssignment(tp: TopicPartition, assignment: ZkReplicaAssignment): void {
+    const partitions = this.topics.get(tp.topic)?.partitions;
+    if (partitions?.has(tp.partition) === true) partitions.set(tp.partition, assignment);
+  }
+
+  /** Every replica of a partition: during a reassignment, the original and the target replicas. */
   replicas(tp: TopicPartition): readonly number[] {
     return this.assignment(tp)?.replicas ?? [];
   }
@@ -93,6 +102,11 @@ export class ControllerContext {
   /** Every partition, by topic name then number. */
   allPartitions(): TopicPartition[] {
     return [...this.topics.keys()].sort().flatMap((topic) => this.partitionsOf(topic));
+  }
+
+  /** Partitions whose assignment has replicas being added or removed, by topic name then number. */
+  reassigningPartitions(): TopicPartition[] {
+    return this.allPartitions().filter((tp) => isBeingReassigned(this.assignment(tp)!));
   }
 
   /** Partitions with a replica on `brokerId`. */

@@ -13,7 +13,7 @@ import {
 } from '../zk/index.js';
 import type { KafkaZkStore } from '../zk/kafka-zk-store.js';
 import { type ControllerChannelFactory, ControllerChannelManager } from './controller-channel-manager.js';
-import { ControllerContext, type LiveBroker } from './controller-context.js';
+import { ControllerContext, type LiveBroker, partitionKey, type TopicPartition } from './controller-context.js';
 import { ControllerEventQueue, ControllerQueueClosedError } from './controller-event-queue.js';
 import {
   ControllerRequestBatch,
@@ -22,11 +22,20 @@ import {
   UPDATE_METADATA_VERSION,
 } from './controller-requests.js';
 import { type ControlledShutdownResult, LeadershipChanges } from './leadership-changes.js';
+import {
+  type OngoingReassignment,
+  PartitionReassignments,
+  type ReassignmentRequest,
+  type ReassignmentResult,
+} from './partition-reassignment.js';
 import { PartitionStateMachine } from './partition-state-machine.js';
+import { type ElectionOutcome, ElectionType, RequestedElections } from './requested-elections.js';
 import { TopicChanges } from './topic-changes.js';
 import { TopicDeletionManager } from './topic-deletion.js';
 
 export type { ControlledShutdownResult } from './leadership-changes.js';
+export type { OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './partition-reassignment.js';
+export { type ElectionOutcome, ElectionType } from './requested-elections.js';
 
 export interface KafkaControllerOptions {
   readonly config: BrokerConfig;
@@ -46,7 +55,9 @@ const DELETION_RETRY_MS = 1_000;
  * leaders where needed and tells every broker with LeaderAndIsr / UpdateMetadata / StopReplica. From then on it
  * reacts to the registry (`/brokers/ids`: brokers joining, leaving, bouncing with a new epoch), to topics and
  * partitions being added (`/brokers/topics`), to deletion markers (`/admin/delete_topics`) and to ISR changes the
- * leaders wrote (`/isr_change_notification`), and serves ControlledShutdown and preferred leader elections.
+ * leaders wrote (`/isr_change_notification`, which also complete partition reassignments), and serves
+ * ControlledShutdown, ElectLeaders and the partition reassignment requests (AlterPartitionReassignments,
+ * ListPartitionReassignments). Reassignments in flight are read back from the assignments at failover and go on.
  *
  * Concurrency: one {@link ControllerEventQueue}. ZooKeeper watches, broker requests, answers and timers only put
  * events; each event runs to completion before the next. Every ZooKeeper write is fenced by the controller epoch's
@@ -68,6 +79,8 @@ export class KafkaController {
   readonly #deletion: TopicDeletionManager;
   readonly #leadership: LeadershipChanges;
   readonly #topics: TopicChanges;
+  readonly #reassignments: PartitionReassignments;
+  readonly #elections: RequestedElections;
   #active = false;
   /** Bumped at every failover and resignation. */
   #term = 0;
@@ -137,6 +150,21 @@ export class KafkaController {
       send: (batch) => this.#send(batch),
       watchers: { topics: this.#onTopicsChanged, topicModified: this.#onTopicModified, isrChanges: this.#onIsrChanges },
     });
+    const requests = { logger, newBatch: () => this.#newBatch(), send: (b: ControllerRequestBatch) => this.#send(b) };
+    this.#reassignments = new PartitionReassignments({
+      context: this.#context,
+      store: this.#store,
+      partitions: this.#partitions,
+      deletion: this.#deletion,
+      ...requests,
+    });
+    this.#elections = new RequestedElections({
+      context: this.#context,
+      partitions: this.#partitions,
+      leadership: this.#leadership,
+      deletion: this.#deletion,
+      ...requests,
+    });
   }
 
   /** Starts the election (broker/zk/controller-election.ts); resolves once it ran, after the failover if elected. */
@@ -184,17 +212,40 @@ export class KafkaController {
       });
   }
 
+  /** Preferred leader elections (see electLeaders), answered per `<topic>-<partition>` with its error code. */
+  async electPreferredLeaders(partitions: readonly TopicPartition[] | null): Promise<Map<string, ErrorCode>> {
+    const outcomes = await this.electLeaders(ElectionType.PREFERRED, partitions);
+    return new Map(outcomes.map((o) => [partitionKey(o), o.errorCode]));
+  }
+
   /**
-   * ElectLeaders (key 43) for preferred leaders, and the automatic rebalance: the first replica of each partition's
-   * assignment leads, if live and in the ISR. `null` is every partition. Answers per `<topic>-<partition>`: NONE,
-   * ELECTION_NOT_NEEDED (it leads already), PREFERRED_LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION, or
-   * INVALID_TOPIC_EXCEPTION (the topic is being deleted). Rejects with KafkaError(NOT_CONTROLLER) when inactive.
+   * ElectLeaders (key 43): preferred or unclean elections of `partitions` (null: every partition), answered per
+   * partition in request order with the leader elected (see RequestedElections). Rejects with
+   * KafkaError(NOT_CONTROLLER) when inactive.
    */
-  async electPreferredLeaders(
-    partitions: readonly { topic: string; partition: number }[] | null,
-  ): Promise<Map<string, ErrorCode>> {
+  electLeaders(type: ElectionType, partitions: readonly TopicPartition[] | null): Promise<ElectionOutcome[]> {
+    return this.#request('electLeaders', () => this.#elections.elect(type, partitions));
+  }
+
+  /**
+   * AlterPartitionReassignments (key 45): starts, replaces or (null replicas) cancels reassignments; answers once
+   * each is written and started, not when it completes. Rejects with KafkaError(NOT_CONTROLLER) when inactive.
+   */
+  alterPartitionReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    return this.#request('alterPartitionReassignments', () => this.#reassignments.alter(requests));
+  }
+
+  /** ListPartitionReassignments (key 46); rejects with KafkaError(NOT_CONTROLLER) when inactive. */
+  listPartitionReassignments(partitions: readonly TopicPartition[] | null): Promise<OngoingReassignment[]> {
+    return this.#request('listPartitionReassignments', () => Promise.resolve(this.#reassignments.list(partitions)));
+  }
+
+  // ---- events -------------------------------------------------------------------------------------------------
+
+  /** An admin request's event; rejects with KafkaError(NOT_CONTROLLER) when this controller is not active. */
+  async #request<T>(name: string, work: () => Promise<T>): Promise<T> {
     const result = await this.#events
-      .put(() => this.#whileActive('preferredElection', () => this.#leadership.electPreferred(partitions)))
+      .put(() => this.#whileActive(name, work))
       .catch((err: unknown) => {
         if (err instanceof ControllerQueueClosedError) return undefined;
         throw err;
@@ -203,8 +254,6 @@ export class KafkaController {
       throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'This broker is not the active controller.');
     return result;
   }
-
-  // ---- events -------------------------------------------------------------------------------------------------
 
   /** Puts a watch's or a timer's event; it runs only while active. */
   #event(name: string, work: () => Promise<void>): void {
@@ -241,7 +290,10 @@ export class KafkaController {
     this.#event('partitionModifications', () => this.#topics.partitionModifications(topic));
   };
   readonly #onDeletionMarkers = (): void => this.#event('topicDeletion', () => this.#topicDeletion());
-  readonly #onIsrChanges = (): void => this.#event('isrChangeNotification', () => this.#topics.isrChange());
+  readonly #onIsrChanges = (): void =>
+    this.#event('isrChangeNotification', async () => {
+      await this.#reassignments.onIsrChange(await this.#topics.isrChange());
+    });
 
   // ---- failover and resignation --------------------------------------------------------------------------------
 
@@ -282,6 +334,7 @@ export class KafkaController {
     }
     this.#send(batch);
     await this.#deletion.resume();
+    await this.#reassignments.resumeAll();
     this.#active = true;
     this.#scheduleRebalance();
     this.#log.info(
@@ -332,10 +385,12 @@ export class KafkaController {
       await this.#leadership.onBrokerFailure(bounced);
       for (const id of bounced) this.#addLiveBroker(current.get(id)!);
       await this.#leadership.onBrokerStartup(bounced);
+      await this.#reassignments.onBrokerStartup(bounced);
     }
     if (added.length > 0) {
       for (const id of added) this.#addLiveBroker(current.get(id)!);
       await this.#leadership.onBrokerStartup(added);
+      await this.#reassignments.onBrokerStartup(added);
     }
   }
 
@@ -402,7 +457,8 @@ export class KafkaController {
       this.#event('autoLeaderRebalance', async () => {
         if (term !== this.#term) return;
         try {
-          await this.#leadership.checkLeaderImbalance();
+          // as Kafka: leadership stays put while replicas move
+          if (!this.#reassignments.inProgress()) await this.#leadership.checkLeaderImbalance();
         } finally {
           if (term === this.#term) this.#scheduleRebalance();
         }

@@ -1,8 +1,7 @@
 /**
  * Kafka's partition leader election algorithms (kafka.controller.Election and PartitionLeaderElectionAlgorithms),
  * as pure functions of a partition's assignment, ISR and which brokers are live. Each answers the new leader and
- * ISR, or null when no replica is eligible (the partition keeps its state). A reassignment strategy joins these in
- * the reassignment part.
+ * ISR, or null when no replica is eligible (the partition keeps its state).
  */
 
 import { LeaderRecoveryState, type ZkPartitionState } from '../zk/index.js';
@@ -24,7 +23,8 @@ export interface ElectedLeader {
   readonly unclean: boolean;
 }
 
-export type ElectionStrategy = 'offline' | 'preferred' | 'controlledShutdown';
+/** 'unclean': an admin's ElectLeaders of type unclean, an offline election allowed to pick an out-of-sync replica. */
+export type ElectionStrategy = 'offline' | 'unclean' | 'preferred' | 'controlledShutdown';
 
 /**
  * An offline partition (its leader died, or it has none): the first replica in assignment order that is live and in
@@ -76,6 +76,31 @@ export function withoutReplica(
     leader: current.leader === replica ? NO_LEADER : current.leader,
     isr: current.isr.length === 1 ? current.isr : current.isr.filter((r) => r !== replica),
   };
+}
+
+/**
+ * The leadership once `removed` replicas leave a partition whose replicas become `remaining` (a reassignment
+ * completing, or replicas a replaced reassignment no longer needs): they leave the ISR, and if the leader is not a
+ * live member of `remaining`, the first live ISR member of `remaining` in its order leads (Kafka's
+ * ReassignPartitionLeaderElectionStrategy), else no one if the leader was removed. The ISR never becomes empty:
+ * when only removed replicas were in it, it stays as it was, so that the replica holding every committed record is
+ * still known.
+ */
+export function leadershipWithout(
+  current: { readonly leader: number; readonly isr: readonly number[] },
+  change: {
+    readonly remaining: readonly number[];
+    readonly removed: readonly number[];
+    readonly isLive: (brokerId: number) => boolean;
+  },
+): { leader: number; isr: readonly number[] } {
+  const { remaining, removed, isLive } = change;
+  const kept = current.isr.filter((r) => !removed.includes(r));
+  const isr = kept.length > 0 ? kept : [...current.isr];
+  if (remaining.includes(current.leader) && isLive(current.leader)) return { leader: current.leader, isr };
+  const elected = remaining.find((r) => isLive(r) && kept.includes(r));
+  if (elected !== undefined) return { leader: elected, isr };
+  return { leader: remaining.includes(current.leader) ? current.leader : NO_LEADER, isr };
 }
 
 /** Kafka's LeaderAndIsr.NoLeader. */

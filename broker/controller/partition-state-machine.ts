@@ -159,6 +159,8 @@ export class PartitionStateMachine {
           ...input,
           isShuttingDown: (id) => ctx.shuttingDownBrokerIds.has(id),
         });
+      } else if (strategy === 'unclean') {
+        elected = electOfflineLeader(input, true);
       } else {
         // the topic's setting is read only when an unclean election is the only way to a leader, as Kafka does
         let unclean = false;
@@ -193,6 +195,28 @@ export class PartitionStateMachine {
         { strategy, leaders: Object.fromEntries(elected.map(([k, r]) => [k, (r as { leader: number }).leader])) },
         'elected partition leaders',
       );
+    }
+    return results;
+  }
+
+  /**
+   * Writes the leader and ISR `decide` computes from each partition's current state, with the next leader epoch
+   * (the steps of a reassignment, which bump the epoch even when nothing else changes, so that the replicas take
+   * the new replica set). Answers per partition key the written leadership, or why none was written; the caller
+   * adds the requests that tell the brokers.
+   */
+  async change(
+    partitions: readonly TopicPartition[],
+    decide: (tp: TopicPartition, current: ZkPartitionState) => { leader: number; isr: readonly number[] },
+  ): Promise<Map<string, PartitionLeadership | ElectionFailure>> {
+    const epoch = this.#context.epoch;
+    const outcomes = await this.#write(partitions, (tp, current) =>
+      nextPartitionState(current.state, decide(tp, current.state), epoch),
+    );
+    const results = new Map<string, PartitionLeadership | ElectionFailure>();
+    for (const [key, outcome] of outcomes) {
+      // decide always answers a state: 'unchanged' cannot come back
+      if (outcome !== 'unchanged') results.set(key, outcome);
     }
     return results;
   }

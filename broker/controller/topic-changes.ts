@@ -28,7 +28,7 @@ export interface TopicChangesOptions {
  * What the controller does about topics and ISRs written by others (Kafka's TopicChange, PartitionModifications and
  * IsrChangeNotification events): reads the assignments and notifications, re-arming the watches as it reads,
  * starts new partitions, and tells the brokers. Partition reassignment (changed replicas of existing partitions) is
- * not handled here.
+ * PartitionReassignments' (the controller writes those assignments itself).
  *
  * Concurrency: runs inside controller events only.
  */
@@ -120,10 +120,13 @@ export class TopicChanges {
     return entries;
   }
 
-  /** Kafka's IsrChangeNotification: re-read those partitions' states, tell every broker, drop the notifications. */
-  async isrChange(): Promise<void> {
+  /**
+   * Kafka's IsrChangeNotification: re-read those partitions' states, tell every broker, drop the notifications.
+   * Answers the partitions re-read (for reassignments waiting on their ISR).
+   */
+  async isrChange(): Promise<TopicPartition[]> {
     const names = await this.isrChangeNames();
-    if (names.length === 0) return;
+    if (names.length === 0) return [];
     const ctx = this.#context;
     const seen = new Map<string, TopicPartition>();
     for (const note of await this.#store.notifications.readIsrChanges(names)) {
@@ -136,6 +139,7 @@ export class TopicChanges {
     batch.addUpdateMetadata(ctx.liveOrShuttingDownBrokerIds(), new Set([...seen.values()].map((tp) => tp.topic)));
     this.#send(batch);
     await this.#store.notifications.deleteIsrChanges(names);
+    return [...seen.values()];
   }
 
   /** The pending ISR change notifications, with the children watch armed again. */

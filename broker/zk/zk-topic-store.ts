@@ -158,6 +158,36 @@ export class ZkTopicStore {
     return this.updateAssignment(current.topic, { topicId: current.topicId, partitions }, current.zkVersion, fence);
   }
 
+  /**
+   * Replaces the assignments of existing partitions of `topic` (a reassignment's steps, with their adding and
+   * removing replicas), leaving its other partitions as ZooKeeper has them: read, merge, conditional write, again
+   * when another writer (partitions being added) moved the znode in between. ZkUnknownTopicError when the topic is
+   * gone, ZkInvalidPartitionsError for a partition it does not have.
+   */
+  async updatePartitionAssignments(
+    topic: string,
+    changes: ReadonlyMap<number, ZkReplicaAssignment>,
+    fence: ZkWriteFence = null,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readAssignment(topic);
+      if (current === null) throw new ZkUnknownTopicError(topic);
+      const partitions = new Map(current.partitions);
+      for (const [p, assignment] of changes) {
+        if (!partitions.has(p)) throw new ZkInvalidPartitionsError(`topic ${topic} has no partition ${p}`);
+        partitions.set(p, assignment);
+      }
+      const write = await this.updateAssignment(
+        topic,
+        { topicId: current.topicId, partitions },
+        current.zkVersion,
+        fence,
+      );
+      if (write.outcome === 'updated') return;
+      if (attempt >= RACE_ATTEMPTS) throw new Error(`the assignment of topic ${topic} kept changing under the write`);
+    }
+  }
+
   /** `/config/topics/<t>` as a map; empty when the topic has no overrides (or no config znode). */
   async readConfig(topic: string): Promise<Record<string, string>> {
     const path = ZkPaths.topicConfig(topic);
