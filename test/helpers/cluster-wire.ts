@@ -1,6 +1,7 @@
 import type { RecordBatchView } from '../../protocol/index.js';
 import {
   buildRecordBatch,
+  CreateTopics,
   batchViews,
   decodeBatch,
   decodeResponse,
@@ -77,6 +78,49 @@ export function fetchMetadata(port: number, topics: readonly string[] | null, ti
     },
     timeoutMs,
   );
+}
+
+/** A topic to create: partition count and replication factor, or an explicit assignment; topic configs. */
+export interface TopicSpec {
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
+  /** Replicas of each partition, preferred leader first. */
+  readonly assignment?: readonly (readonly number[])[];
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/** CreateTopics v4 of one topic (default 3 partitions, replication factor 3) to the broker on `port`. */
+export async function createTopic(
+  port: number,
+  topic: string,
+  spec: TopicSpec,
+): Promise<{ errorCode: number; errorMessage: string | null }> {
+  const assigned = spec.assignment !== undefined;
+  const response = await brokerRequest(
+    port,
+    CreateTopics,
+    4,
+    {
+      topics: [
+        {
+          name: topic,
+          numPartitions: assigned ? -1 : (spec.partitions ?? 3),
+          replicationFactor: assigned ? -1 : (spec.replicationFactor ?? 3),
+          assignments: (spec.assignment ?? []).map((brokerIds, partitionIndex) => ({
+            partitionIndex,
+            brokerIds: [...brokerIds],
+          })),
+          configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    },
+    35_000,
+  );
+  const answer = response.topics[0];
+  if (answer === undefined) throw new Error(`no CreateTopics answer for ${topic}`);
+  return { errorCode: answer.errorCode, errorMessage: answer.errorMessage };
 }
 
 /** The answer to one partition's produce. */

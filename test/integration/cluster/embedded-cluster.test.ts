@@ -64,7 +64,12 @@ describe.sequential('startCluster', () => {
     await consumer.connect();
     await consumer.subscribe({ topic: 'replicated', fromBeginning: true });
     const seen = new Set<string>();
-    await consumer.run({ eachMessage: async ({ message }) => void seen.add(message.value!.toString()) });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        seen.add(message.value!.toString());
+        return Promise.resolve();
+      },
+    });
     await waitFor(
       () => seen.size === 90,
       30_000,
