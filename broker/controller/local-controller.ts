@@ -1,5 +1,5 @@
 import { ErrorCode, KafkaError, ZERO_UUID } from '../../protocol/index.js';
-import { logConfigFrom, logConfigToProperties } from '../../storage/index.js';
+import { logConfigFrom } from '../../storage/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import {
@@ -24,6 +24,7 @@ import type {
   TopicConfigChange,
   ValidateOnlyOption,
 } from './controller.js';
+import { createdResult, failedCreate } from './admin-results.js';
 import { alteredOverrides } from './topic-config-alteration.js';
 import {
   collisionKey,
@@ -153,7 +154,7 @@ export class LocalController implements Controller {
       });
       const valid = results.filter((r): r is ValidTopic => 'record' in r);
       if (options.validateOnly !== true && valid.length > 0) await this.#commitCreate(registry, valid);
-      return results.map((r) => ('record' in r ? this.#createdResult(r, options.validateOnly === true) : r));
+      return results.map((r) => ('record' in r ? createdResult(r, options.validateOnly === true) : r));
     });
   }
 
@@ -360,24 +361,6 @@ export class LocalController implements Controller {
     return { brokerId: this.#config.brokerId, rack: this.#config.brokerRack, endpoints: this.#endpoints() };
   }
 
-  #createdResult(topic: ValidTopic, validateOnly: boolean): CreateTopicResult {
-    const effective = logConfigToProperties(topic.logConfig);
-    return {
-      name: topic.name,
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      // Nothing was created, so there is no id to hand out (Kafka answers the zero uuid too).
-      topicId: validateOnly ? ZERO_UUID : topic.record.topicId,
-      numPartitions: topic.record.partitions,
-      replicationFactor: topic.record.replicationFactor,
-      configs: Object.entries(effective).map(([name, value]) => ({
-        name,
-        value,
-        isTopicOverride: Object.hasOwn(topic.record.configs, name),
-      })),
-    };
-  }
-
   #activeRegistry(): TopicRegistry | null {
     return this.#active ? this.#registry : null;
   }
@@ -388,18 +371,6 @@ export class LocalController implements Controller {
     this.#tail = next.catch(() => undefined);
     return next;
   }
-}
-
-function failedCreate(name: string, err: KafkaError): CreateTopicResult {
-  return {
-    name,
-    errorCode: err.code,
-    errorMessage: err.message,
-    topicId: ZERO_UUID,
-    numPartitions: -1,
-    replicationFactor: -1,
-    configs: [],
-  };
 }
 
 function notController(): KafkaError {
