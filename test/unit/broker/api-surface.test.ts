@@ -46,4 +46,17 @@ describe('the broker API surface', () => {
       .map((a) => [a.apiKey, a.minVersion, a.maxVersion]);
     expect(advertised).toEqual(EXPECTED);
   });
+
+  it('adds the cluster admin APIs in cluster mode, and never advertises the inter-broker ones', () => {
+    const deps = { config: parseBrokerConfig({}), cluster: {} } as unknown as ApiDeps;
+    const advertised = brokerRouter(deps)
+      .advertised()
+      .map((a) => [a.apiKey, a.minVersion, a.maxVersion]);
+    const adminApis: typeof EXPECTED = [
+      [43, 0, 2], // ElectLeaders
+      [45, 0, 0], // AlterPartitionReassignments
+      [46, 0, 0], // ListPartitionReassignments
+    ];
+    expect(advertised).toEqual([...EXPECTED, ...adminApis].sort((a, b) => a[0] - b[0]));
+  });
 });
