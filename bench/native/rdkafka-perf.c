@@ -8,6 +8,10 @@
  *   rdkafka-perf <bootstrap|mock> <topic> <count> <size> <acks>
  *   rdkafka-perf serve <topic>    runs a mock cluster with a one-partition topic for other clients: prints its
  *                                 bootstrap address on a line, then serves until stdin closes
+ *   rdkafka-perf produce <bootstrap> <topic> <partitions> <count> <size> <acks>
+ *                                 produce only, record i to partition i % partitions, after one untimed record
+ *                                 to each partition (connections to every leader and their metadata are set-up,
+ *                                 not throughput); prints {"produceMs":...}
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -61,10 +65,75 @@ static int serve(const char *topic) {
   return 0;
 }
 
+/* Produces record i of `count` to partition i % partitions and waits for every delivery report; 0 when all were
+ * delivered. Resets the delivery counters first. */
+static int produce_all(rd_kafka_t *rk, const char *topic, int partitions, long count, char *payload, size_t size) {
+  delivered = failed = 0;
+  for (long i = 0; i < count; i++) {
+    for (;;) {
+      rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % partitions),
+                                                RD_KAFKA_V_VALUE(payload, size), RD_KAFKA_V_END);
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
+        return 1;
+      }
+      rd_kafka_poll(rk, 10);
+    }
+    rd_kafka_poll(rk, 0);
+  }
+  rd_kafka_flush(rk, 120000);
+  if (delivered != count) {
+    fprintf(stderr, "delivered %ld of %ld (%ld failed)\n", delivered, count, failed);
+    return 1;
+  }
+  return 0;
+}
+
+/* A producer to `target`, a bootstrap list or "mock" (an in-process mock cluster of one broker). */
+static rd_kafka_t *new_producer(const char *target, const char *acks) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  if (strcmp(target, "mock") == 0) set(conf, "test.mock.num.brokers", "1");
+  else set(conf, "bootstrap.servers", target);
+  set(conf, "acks", acks);
+  set(conf, "linger.ms", "5");
+  set(conf, "enable.idempotence", "false");
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) fprintf(stderr, "producer: %s\n", err);
+  return rk;
+}
+
+static int produce_only(char **argv) {
+  const char *bootstrap = argv[0], *topic = argv[1], *acks = argv[5];
+  int partitions = atoi(argv[2]);
+  long count = atol(argv[3]);
+  size_t size = (size_t)atol(argv[4]);
+  if (partitions < 1) {
+    fprintf(stderr, "partitions must be at least 1\n");
+    return 2;
+  }
+  rd_kafka_t *producer = new_producer(bootstrap, acks);
+  if (!producer) return 1;
+  char *payload = malloc(size);
+  memset(payload, 'x', size);
+  if (produce_all(producer, topic, partitions, partitions, payload, size) != 0) return 1;
+  double start = now_ms();
+  if (produce_all(producer, topic, partitions, count, payload, size) != 0) return 1;
+  double produce_ms = now_ms() - start;
+  rd_kafka_destroy(producer);
+  free(payload);
+  printf("{\"produceMs\":%.1f}\n", produce_ms);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "serve") == 0) return serve(argv[2]);
+  if (argc == 8 && strcmp(argv[1], "produce") == 0) return produce_only(argv + 2);
   if (argc != 6) {
-    fprintf(stderr, "usage: rdkafka-perf <bootstrap|mock> <topic> <count> <size> <acks>\n");
+    fprintf(stderr, "usage: rdkafka-perf <bootstrap|mock> <topic> <count> <size> <acks>\n"
+                    "       rdkafka-perf produce <bootstrap> <topic> <partitions> <count> <size> <acks>\n");
     return 2;
   }
   const char *target = argv[1], *topic = argv[2], *acks = argv[5];
@@ -73,18 +142,8 @@ int main(int argc, char **argv) {
   int mock = strcmp(target, "mock") == 0;
   char err[512];
 
-  rd_kafka_conf_t *pconf = rd_kafka_conf_new();
-  if (mock) set(pconf, "test.mock.num.brokers", "1");
-  else set(pconf, "bootstrap.servers", target);
-  set(pconf, "acks", acks);
-  set(pconf, "linger.ms", "5");
-  set(pconf, "enable.idempotence", "false");
-  rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
-  rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
-  if (!producer) {
-    fprintf(stderr, "producer: %s\n", err);
-    return 1;
-  }
+  rd_kafka_t *producer = new_producer(target, acks);
+  if (!producer) return 1;
   const char *bootstrap = target;
   if (mock) {
     rd_kafka_mock_cluster_t *cluster = rd_kafka_handle_mock_cluster(producer);
@@ -95,25 +154,8 @@ int main(int argc, char **argv) {
   char *payload = malloc(size);
   memset(payload, 'x', size);
   double start = now_ms();
-  for (long i = 0; i < count; i++) {
-    for (;;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
-                                                RD_KAFKA_V_VALUE(payload, size), RD_KAFKA_V_END);
-      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
-        return 1;
-      }
-      rd_kafka_poll(producer, 10);
-    }
-    rd_kafka_poll(producer, 0);
-  }
-  rd_kafka_flush(producer, 120000);
+  if (produce_all(producer, topic, 1, count, payload, size) != 0) return 1;
   double produce_ms = now_ms() - start;
-  if (delivered != count) {
-    fprintf(stderr, "delivered %ld of %ld (%ld failed)\n", delivered, count, failed);
-    return 1;
-  }
 
   rd_kafka_conf_t *cconf = rd_kafka_conf_new();
   set(cconf, "bootstrap.servers", bootstrap);
