@@ -66,11 +66,19 @@ export async function readBatches(
   let bytes = buf.subarray(found.at, found.at + fetchSize);
   if (bytes.length < fetchSize && position + bytes.length < segment.size) {
     // The read fell short: a first batch larger than maxSize (minOneBatch), or one far past the index entry.
-    // The rest goes after the bytes already read, in the scratch buffer when it has room.
+    // The rest goes after the bytes already read, in the scratch buffer when it has room: behind them, or with
+    // them moved to its start (the bytes skipped before them can be a whole large batch, as when a follower
+    // fetches from the end of the leader's last batch) rather than in a fresh buffer.
     const length = Math.min(fetchSize, segment.size - position);
-    const inScratch = scratch !== undefined && found.at + length <= scratch.length;
-    const whole = inScratch ? scratch.subarray(found.at, found.at + length) : Buffer.allocUnsafe(length);
-    if (!inScratch) bytes.copy(whole);
+    let whole: Buffer;
+    if (scratch !== undefined && length <= scratch.length) {
+      const at = found.at + length <= scratch.length ? found.at : 0;
+      if (at !== found.at) scratch.copyWithin(0, found.at, found.at + bytes.length);
+      whole = scratch.subarray(at, at + length);
+    } else {
+      whole = Buffer.allocUnsafe(length);
+      bytes.copy(whole);
+    }
     const n = await file.readInto(whole, bytes.length, whole.length - bytes.length, position + bytes.length);
     bytes = whole.subarray(0, bytes.length + n);
   }

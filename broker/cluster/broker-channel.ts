@@ -9,9 +9,12 @@ import {
   type ResponseOf,
 } from '../../protocol/index.js';
 import { Binding, type Logger } from '../logger.js';
+import { FrameBufferPool } from '../network/frame-buffer-pool.js';
 
 /** The default largest response frame (a follower's Fetch asks for up to replica.fetch.response.max.bytes). */
 export const DEFAULT_MAX_RESPONSE_FRAME_BYTES = 100 * 1024 * 1024;
+/** What one socket read takes at most (Node's own default). */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 export interface BrokerChannelOptions {
   readonly host: string;
@@ -23,6 +26,17 @@ export interface BrokerChannelOptions {
   readonly logger: Logger;
   /** Largest response frame accepted (default 100 MiB). */
   readonly maxFrameBytes?: number;
+  /**
+   * Response frames spread over socket reads and up to this size are assembled in pooled buffers, which
+   * sendLeased's release() returns (a follower's fetch responses). Default: none pooled.
+   */
+  readonly pooledFrameBytes?: number;
+}
+
+/** A response whose bytes the caller borrows: call release() once nothing reads `body` (or its views) any more. */
+export interface LeasedResponse<T> {
+  readonly body: T;
+  readonly release: () => void;
 }
 
 export interface SendOptions {
@@ -54,7 +68,8 @@ export class BrokerChannelError extends Error {
 interface Pending {
   readonly schema: ApiSchema;
   readonly version: number;
-  resolve(body: unknown): void;
+  /** `frame` holds the bytes `body` has views of. */
+  resolve(body: unknown, frame: Buffer): void;
   reject(err: Error): void;
 }
 
@@ -74,9 +89,11 @@ interface Wire {
  *
  * Owns at most one TCP connection (noDelay), opened on the first send and again on the first send after it broke.
  * Requests are pipelined: each is written at once with the next correlation id, and its response is matched by
- * correlation id, so any number may be in flight. Response frames are cut by FrameDecoder (a frame inside one
- * socket chunk is a view of it, one spread over chunks is copied once into a buffer of its size) and decoded as
- * views, so a Fetch's record data is never copied again.
+ * correlation id, so any number may be in flight. Socket reads land in one reused buffer; response frames are
+ * cut from them by FrameDecoder and copied once (a frame inside one read out of it; one spread over reads, as
+ * they arrive, into a buffer of its size, pooled when `pooledFrameBytes` is set) and decoded as views, so a
+ * Fetch's record data is never copied again. sendLeased hands the frame's buffer back to the pool when its
+ * caller is done; send leaves it to the GC.
  *
  * Failure: a timeout or abort fails only that request (its late response is dropped); a connect error fails the
  * requests waiting for that connection with `connect`, a broken connection fails those in flight with
@@ -92,6 +109,7 @@ export class BrokerChannel {
   readonly #requestTimeoutMs: number;
   readonly #maxFrameBytes: number;
   readonly #log: Logger;
+  readonly #framePool: FrameBufferPool | undefined;
   #wire: Wire | undefined;
   #correlationId = 0;
   #closed = false;
@@ -102,6 +120,11 @@ export class BrokerChannel {
     this.#clientId = options.clientId;
     this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_RESPONSE_FRAME_BYTES;
+    // one request at a time needs a large frame (a fetcher's Fetch); a second buffer covers an abandoned long poll
+    this.#framePool =
+      options.pooledFrameBytes === undefined
+        ? undefined
+        : new FrameBufferPool({ bufferBytes: options.pooledFrameBytes, maxFree: 2 });
     this.#log = options.logger.child({
       [Binding.component]: 'broker-channel',
       [Binding.remote]: `${options.host}:${options.port}`,
@@ -120,6 +143,19 @@ export class BrokerChannel {
     request: RequestInput<A>,
     options: SendOptions = {},
   ): Promise<ResponseOf<A>> {
+    return (await this.sendLeased(api, version, request, options)).body;
+  }
+
+  /**
+   * send, for a response whose frame may come from the pool: the caller calls release() once it no longer reads
+   * the body, and the frame's buffer serves a later response.
+   */
+  async sendLeased<A extends ApiSchema>(
+    api: A,
+    version: number,
+    request: RequestInput<A>,
+    options: SendOptions = {},
+  ): Promise<LeasedResponse<ResponseOf<A>>> {
     if (this.#closed) throw new BrokerChannelError('closed', `channel to ${this.#address} closed`);
     const { signal } = options;
     if (signal?.aborted === true) throw this.#aborted(signal);
@@ -131,7 +167,7 @@ export class BrokerChannel {
     const wire = this.#wire ?? this.#open();
     const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
     // no await above: the request is written during the call, so calls go on the wire in call order
-    return new Promise<ResponseOf<A>>((resolve, reject) => {
+    return new Promise<LeasedResponse<ResponseOf<A>>>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -155,9 +191,15 @@ export class BrokerChannel {
       wire.pending.set(correlationId, {
         schema: api,
         version,
-        resolve: (body) => {
+        resolve: (body, frame) => {
           done();
-          resolve(body as ResponseOf<A>);
+          // at most once: a second release could return the buffer while a later frame has it
+          let lent: Buffer | undefined = frame;
+          const release = (): void => {
+            if (lent !== undefined) this.#framePool?.release(lent);
+            lent = undefined;
+          };
+          resolve({ body: body as ResponseOf<A>, release });
         },
         reject: (err) => {
           done();
@@ -195,10 +237,24 @@ export class BrokerChannel {
   }
 
   #open(): Wire {
-    const socket = connect({ host: this.host, port: this.port, noDelay: true });
+    // Every read lands in this one buffer rather than a fresh 64 KiB one: a follower's replication stream would
+    // otherwise allocate (and make the GC account for) a buffer per read.
+    const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const socket = connect({
+      host: this.host,
+      port: this.port,
+      noDelay: true,
+      onread: {
+        buffer: readBuffer,
+        callback: (n) => {
+          this.#onData(wire, readBuffer.subarray(0, n));
+          return true;
+        },
+      },
+    });
     const wire: Wire = {
       socket,
-      decoder: new FrameDecoder(this.#maxFrameBytes),
+      decoder: new FrameDecoder(this.#maxFrameBytes, this.#framePool?.allocate),
       pending: new Map(),
       connected: false,
       failed: false,
@@ -215,7 +271,6 @@ export class BrokerChannel {
       wire.connected = true;
       this.#log.debug('connected');
     });
-    socket.on('data', (chunk: Buffer) => this.#onData(wire, chunk));
     // 'close' always follows 'error'; the first failure decides the reason
     socket.on('error', (err) => {
       clearTimeout(connectTimer);
@@ -235,6 +290,7 @@ export class BrokerChannel {
     return wire;
   }
 
+  /** `chunk` is a view of the read buffer, which the next read overwrites: frames inside it are copied out. */
   #onData(wire: Wire, chunk: Buffer): void {
     if (wire.failed) return;
     let frames: Buffer[];
@@ -244,7 +300,8 @@ export class BrokerChannel {
       this.#malformed(wire, err as Error);
       return;
     }
-    for (const frame of frames) {
+    for (const cut of frames) {
+      const frame = cut.buffer === chunk.buffer ? Buffer.from(cut) : cut;
       if (frame.length < 4) {
         this.#malformed(wire, new Error(`response frame of ${frame.length} bytes has no correlation id`));
         return;
@@ -254,16 +311,18 @@ export class BrokerChannel {
       if (pending === undefined) {
         // its request timed out or was aborted
         this.#log.debug({ [Binding.corr]: correlationId }, 'dropped a response nobody waits for');
+        this.#framePool?.release(frame);
         continue;
       }
       let body: unknown;
       try {
         body = decodeResponse(pending.schema, pending.version, frame).body;
       } catch (err) {
+        this.#framePool?.release(frame);
         this.#malformed(wire, err as Error);
         return;
       }
-      pending.resolve(body);
+      pending.resolve(body, frame);
     }
   }
 

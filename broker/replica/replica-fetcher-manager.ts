@@ -10,6 +10,9 @@ export interface LeaderEndpoint {
   readonly port: number;
 }
 
+/** Room for a fetch response's headers beyond its records. */
+const FETCH_RESPONSE_OVERHEAD_BYTES = 64 * 1024;
+
 /** Opens the connection a fetcher uses; the default is a BrokerChannel timing out after replica.socket.timeout.ms. */
 export type FetcherChannelFactory = (endpoint: LeaderEndpoint, clientId: string) => FetcherChannel;
 
@@ -145,6 +148,8 @@ export class ReplicaFetcherManager {
         clientId,
         requestTimeoutMs: config.replicaSocketTimeoutMs,
         logger,
+        // a fetch response: up to replica.fetch.response.max.bytes of records, and its headers
+        pooledFrameBytes: config.replicaFetchResponseMaxBytes + FETCH_RESPONSE_OVERHEAD_BYTES,
       });
     return new ReplicaFetcher({ brokerId, sourceBrokerId: endpoint.brokerId, channel, config, logger });
   }

@@ -1,4 +1,4 @@
-import { ErrorCode, errorInfo, Fetch, OffsetForLeaderEpoch } from '../../protocol/index.js';
+import { ErrorCode, errorInfo, Fetch, OffsetForLeaderEpoch, type ResponseOf } from '../../protocol/index.js';
 import { type BrokerChannel, BrokerChannelError } from '../cluster/broker-channel.js';
 import { Binding, type Logger } from '../logger.js';
 import { truncationPoint } from './epoch-truncation.js';
@@ -9,8 +9,10 @@ const FETCH_VERSION = 12;
 /** OffsetForLeaderEpoch v3: the first with the replica id. */
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 3;
 
+type FetchResponse = ResponseOf<typeof Fetch>;
+
 /** The part of BrokerChannel a fetcher uses (tests substitute their own). */
-export type FetcherChannel = Pick<BrokerChannel, 'send' | 'close'>;
+export type FetcherChannel = Pick<BrokerChannel, 'send' | 'sendLeased' | 'close'>;
 
 /** The replica.fetch.* settings (Kafka's names, camelCased). */
 export interface ReplicaFetchConfig {
@@ -279,9 +281,9 @@ export class ReplicaFetcher {
     const sent = ready.map((state) => ({ state, fetchOffset: state.fetchOffset }));
     const abort = new AbortController();
     this.#inFlight = abort;
-    let response;
+    let leased;
     try {
-      response = await this.#options.channel.send(
+      leased = await this.#options.channel.sendLeased(
         Fetch,
         FETCH_VERSION,
         {
@@ -307,9 +309,23 @@ export class ReplicaFetcher {
     } finally {
       if (this.#inFlight === abort) this.#inFlight = undefined;
     }
-    if (response.errorCode !== ErrorCode.NONE) {
-      throw new Error(`fetch refused: ${errorInfo(response.errorCode).name}`);
+    const response = leased.body;
+    try {
+      if (response.errorCode !== ErrorCode.NONE) {
+        throw new Error(`fetch refused: ${errorInfo(response.errorCode).name}`);
+      }
+      await this.#applyResponse(sent, response);
+    } finally {
+      // the log has written the records to its file, and keeps no view of them
+      leased.release();
     }
+    return true;
+  }
+
+  async #applyResponse(
+    sent: readonly { state: FetchState; fetchOffset: number }[],
+    response: FetchResponse,
+  ): Promise<void> {
     await this.#exclusive(async () => {
       const answers = new Map<string, (typeof response.responses)[number]['partitions'][number]>();
       for (const t of response.responses)
@@ -321,7 +337,6 @@ export class ReplicaFetcher {
         await this.#applyFetched(state, answer);
       }
     });
-    return true;
   }
 
   async #applyFetched(

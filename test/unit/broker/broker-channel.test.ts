@@ -127,6 +127,51 @@ describe('BrokerChannel against a real broker', () => {
     got.forEach((value, i) => expect(value.equals(big(i))).toBe(true));
   });
 
+  it('assembles large responses in pooled buffers that sendLeased callers give back', async () => {
+    const c = new BrokerChannel({
+      host: '127.0.0.1',
+      port,
+      clientId: 'broker-1-fetcher-0',
+      requestTimeoutMs: 10_000,
+      logger,
+      pooledFrameBytes: 2 << 20,
+    });
+    channels.push(c);
+    await c.send(CreateTopics, 5, {
+      topics: [{ name: 'pooled', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    const value = Buffer.alloc(500_000, 7);
+    await c.send(Produce, 9, {
+      acks: 1,
+      timeoutMs: 5000,
+      topicData: [{ name: 'pooled', partitionData: [{ index: 0, records: buildRecordBatch([{ value }]) }] }],
+    });
+    const fetchRecords = async () => {
+      const leased = await c.sendLeased(Fetch, 12, fetchRequest('pooled', 0, 1 << 20));
+      return { records: leased.body.responses[0]!.partitions[0]!.records!, release: leased.release };
+    };
+    const first = await fetchRecords();
+    // a view of a pooled buffer, larger than the frame
+    expect(first.records.buffer.byteLength).toBe(2 << 20);
+    first.release();
+    first.release();
+    const second = await fetchRecords();
+    expect(second.records.buffer).toBe(first.records.buffer);
+    // not released: the next response gets another buffer, and this one's records stay as they were
+    const third = await fetchRecords();
+    expect(third.records.buffer).not.toBe(second.records.buffer);
+    expect(await values(second.records)).toEqual([value.toString()]);
+    // send leaves the frame to the GC: a later lease never reuses its buffer
+    third.release();
+    const sent = (await c.send(Fetch, 12, fetchRequest('pooled', 0, 1 << 20))).responses[0]!.partitions[0]!.records!;
+    expect(sent.buffer).toBe(third.records.buffer);
+    const fourth = await fetchRecords();
+    expect(fourth.records.buffer).not.toBe(sent.buffer);
+    expect(await values(sent)).toEqual([value.toString()]);
+  });
+
   it('pipelines many requests on one connection and answers each with its own response', async () => {
     const c = channel(port);
     const order: number[] = [];

@@ -35,4 +35,15 @@ describe('FrameBufferPool', () => {
     }
     expect(pool.freeCount).toBe(0);
   });
+
+  it('pools frames up to its buffer size and keeps at most maxFree idle buffers', () => {
+    const pool = new FrameBufferPool({ bufferBytes: 4 << 20, maxFree: 1 });
+    const [a, b] = [pool.allocate(3 << 20), pool.allocate(3 << 20)];
+    expect(a.buffer.byteLength).toBe(4 << 20);
+    pool.release(pool.allocate((4 << 20) + 1));
+    expect(pool.freeCount).toBe(0);
+    pool.release(a);
+    pool.release(b);
+    expect(pool.freeCount).toBe(1);
+  });
 });

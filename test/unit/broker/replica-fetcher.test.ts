@@ -25,6 +25,8 @@ type Answer = (api: string, request: unknown) => unknown;
 class ScriptedChannel implements FetcherChannel {
   readonly requests: { api: string; at: number; request: unknown }[] = [];
   closed = false;
+  leased = 0;
+  released = 0;
 
   constructor(private readonly answer: Answer) {}
 
@@ -40,6 +42,13 @@ class ScriptedChannel implements FetcherChannel {
         }
       }),
     );
+  }
+
+  /** Counts leases and releases (each response must be released once). */
+  async sendLeased<A extends ApiSchema>(api: A, version: number, request: unknown) {
+    const body = await this.send(api, version, request);
+    this.leased++;
+    return { body, release: () => this.released++ };
   }
 
   close(): void {
@@ -99,6 +108,8 @@ async function withFollower(
       partition.close();
       await log.close();
     }
+    // every fetch response went back to the channel, whatever became of its answers
+    expect(channel.released).toBe(channel.leased);
   });
 }
 

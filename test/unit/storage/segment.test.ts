@@ -213,6 +213,23 @@ describe('LogSegment', () => {
     await segment.close();
   });
 
+  it('reads a batch that the read after a large previous batch cut short into the scratch buffer, moved to its start', async () => {
+    // a follower fetching from the end of the leader's last batch: the lookup lands on that whole batch
+    const segment = await create();
+    const big = await appendAll(segment, [
+      batch(0, 1, { valueSize: 1000 }),
+      batch(1, 3, { valueSize: 200_000 }),
+      batch(4, 3, { valueSize: 200_000 }),
+    ]);
+    const scratch = Buffer.alloc(1 << 20);
+    const read = await segment.read(4, 1 << 20, segment.size, true, scratch);
+    expect(read!.position).toBe(big[0]!.length + big[1]!.length);
+    expect(read!.records.equals(big[2]!)).toBe(true);
+    expect(read!.records.buffer).toBe(scratch.buffer);
+    expect(read!.records.byteOffset).toBe(0);
+    await segment.close();
+  });
+
   it('adds index entries at batch boundaries every index.interval.bytes, never for the first batch', async () => {
     const segment = await create(1000, config({ 'index.interval.bytes': '500' }));
     const batches = await appendAll(segment, hundredRecords(1000));
