@@ -23,8 +23,8 @@ import { produceValues, type ReadRecord } from '../../helpers/cluster-wire.js';
  *    leader epoch (OffsetForLeaderEpoch) it truncates it.
  *
  * After each scenario both brokers are SIGKILLed and their segment files read: the two replicas hold the same
- * records (offsets, leader epochs, values), every write acknowledged after the failures is among them, and the
- * write only one replica had is in neither.
+ * records (offsets, leader epochs, values) and every acknowledged write is among them; in scenario 2 the write
+ * only one replica had is in neither (in scenario 1 the follower may have received it just before freezing).
  */
 describe.sequential('KIP-101: no replica divergence after leader changes with unreplicated writes', () => {
   // high watermarks checkpointed often, so scenario 2 can wait for one instead of five seconds
@@ -34,7 +34,7 @@ describe.sequential('KIP-101: no replica divergence after leader changes with un
   const topic = 'kip101';
   const [a, b] = [1, 2];
 
-  it('a returning leader truncates the write only it had, by leader epoch, and the replicas converge', async () => {
+  it('a returning leader converges with the new leader by leader epoch (a write only it had is truncated)', async () => {
     const { cluster } = file;
     await cluster.createTopic(topic, { assignment: [[a, b]], config: { 'min.insync.replicas': '1' } });
     await cluster.awaitLeader(topic, 0, (l) => l === a);
@@ -56,7 +56,11 @@ describe.sequential('KIP-101: no replica divergence after leader changes with un
     expect(replica.get(a)).toEqual(replica.get(b));
     const values = replica.get(b)!.map((r) => r.value);
     expect(values).toEqual(expect.arrayContaining(acked));
-    expect(values).not.toContain('m2-only-on-a');
+    // b may have got m2 after all: its long-poll fetch was waiting at a when it froze, and a answers it with m2
+    // into b's socket, which b reads on waking, before it is elected. Then m2 is b's too, written in a's epoch 0
+    // and kept by both. Otherwise a must have truncated it: m2 can never sit in a later epoch.
+    const m2 = replica.get(b)!.find((r) => r.value === 'm2-only-on-a');
+    if (m2 !== undefined) expect(m2.leaderEpoch).toBe(0);
     await cluster.heal([topic]);
   }, 240_000);
 
