@@ -41,7 +41,7 @@ export async function readBatches(
 ): Promise<SegmentReadResult | null> {
   const { startOffset, maxSize, maxPosition, minOneBatch, scratch } = request;
   const file = segment.log;
-  let indexPosition = segment.offsetIndex.lookup(startOffset).position;
+  let indexPosition = await firstCandidatePosition(segment, startOffset, maxPosition);
   let buf: Buffer;
   let found: ReturnType<typeof firstBatchReaching>;
   let readSize = maxSize;
@@ -86,6 +86,29 @@ export async function readBatches(
   // Do not let a small result pin a read buffer that is mostly skipped bytes (a scratch buffer is the caller's).
   const pinsWaste = scratch === undefined && bytes.length * 2 < buf.length;
   return { records: pinsWaste ? Buffer.from(bytes) : bytes, position };
+}
+
+/** Bytes of a batch header up to and including its length field. */
+const LENGTH_FIELD_END = 12;
+
+/**
+ * Where the search for startOffset's batch begins: the index entry below it, or the batch after that entry's when
+ * the entry lies wholly before startOffset. Entries name the last offset of the batch they point at, so an entry
+ * below startOffset is a batch that ends before it: reading its length steps over it with a 12-byte read instead
+ * of reading it whole (a follower fetching from the end of the leader's log lands on the whole previous batch,
+ * often as large as the read). Position 0 may be the index's (baseOffset, 0) default, not an entry: kept.
+ */
+async function firstCandidatePosition(
+  segment: ReadableSegment,
+  startOffset: number,
+  maxPosition: number,
+): Promise<number> {
+  const entry = segment.offsetIndex.lookup(startOffset);
+  if (entry.position === 0 || entry.offset >= startOffset) return entry.position;
+  const header = await segment.log.read(entry.position, LENGTH_FIELD_END);
+  if (header.length < LENGTH_FIELD_END) return entry.position;
+  const next = entry.position + LENGTH_FIELD_END + header.readInt32BE(8);
+  return next <= Math.min(maxPosition, segment.size) ? next : entry.position;
 }
 
 /** Up to `size` bytes from `position` into the start of `scratch`, never past the valid end; a view of them. */

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   buildCompressedRecordBatch,
   buildRecordBatch,
@@ -227,6 +227,29 @@ describe('LogSegment', () => {
     expect(read!.records.equals(big[2]!)).toBe(true);
     expect(read!.records.buffer).toBe(scratch.buffer);
     expect(read!.records.byteOffset).toBe(0);
+    await segment.close();
+  });
+
+  it('steps over an indexed batch that ends before the offset wanted by reading its length only', async () => {
+    // a follower fetching from the end of the leader's log: the entry below its offset is the previous batch
+    const segment = await create();
+    const big = await appendAll(segment, [
+      batch(0, 1, { valueSize: 1000 }),
+      batch(1, 3, { valueSize: 200_000 }),
+      batch(4, 3, { valueSize: 200_000 }),
+    ]);
+    let bytesRead = 0;
+    const read = segment.log.read.bind(segment.log);
+    vi.spyOn(segment.log, 'read').mockImplementation(async (position, size) => {
+      const bytes = await read(position, size);
+      bytesRead += bytes.length;
+      return bytes;
+    });
+    const result = await segment.read(4, 1 << 20, segment.size, true);
+    expect(result!.position).toBe(big[0]!.length + big[1]!.length);
+    expect(result!.records.equals(big[2]!)).toBe(true);
+    // the previous 600 KB batch was not read: only its 12-byte header and the batch returned
+    expect(bytesRead).toBe(12 + big[2]!.length);
     await segment.close();
   });
 
