@@ -193,16 +193,19 @@ describe('LeaderAndIsr handler', () => {
   });
 });
 
+/** An UpdateMetadata handler over a recording lifecycle whose cache starts empty. */
+function updateMetadataSetup() {
+  const lifecycle = new RecordingLifecycle();
+  const gate = new ControllerRequestGate(() => -1);
+  return {
+    lifecycle,
+    handler: updateMetadataHandler({ gate, lifecycle, metadataCache: lifecycle.cache, clusterId: 'c1' }),
+  };
+}
+
 describe('UpdateMetadata handler', () => {
   it('makes the first update a full snapshot with the cluster id, then merges partitions and brokers', async () => {
-    const lifecycle = new RecordingLifecycle();
-    const deps = {
-      gate: new ControllerRequestGate(() => -1),
-      lifecycle,
-      metadataCache: lifecycle.cache,
-      clusterId: 'c1',
-    };
-    const handler = updateMetadataHandler(deps);
+    const { lifecycle, handler } = updateMetadataSetup();
     const first = updateMetadata(1, [
       { index: 0, leader: 1 },
       { index: 1, leader: 2 },
@@ -229,28 +232,14 @@ describe('UpdateMetadata handler', () => {
   });
 
   it('removes a topic whose partitions are all marked for deletion', async () => {
-    const lifecycle = new RecordingLifecycle();
-    const deps = {
-      gate: new ControllerRequestGate(() => -1),
-      lifecycle,
-      metadataCache: lifecycle.cache,
-      clusterId: 'c1',
-    };
-    const handler = updateMetadataHandler(deps);
+    const { lifecycle, handler } = updateMetadataSetup();
     await callHandler(UpdateMetadata, handler, 7, updateMetadata(1, [{ index: 0, leader: 1 }]));
     await callHandler(UpdateMetadata, handler, 7, updateMetadata(1, [{ index: 0, leader: -2 }]));
     expect(lifecycle.cache.snapshot().topic('t')).toBeUndefined();
   });
 
   it('refuses an update from a deposed controller without applying it', async () => {
-    const lifecycle = new RecordingLifecycle();
-    const deps = {
-      gate: new ControllerRequestGate(() => -1),
-      lifecycle,
-      metadataCache: lifecycle.cache,
-      clusterId: 'c1',
-    };
-    const handler = updateMetadataHandler(deps);
+    const { lifecycle, handler } = updateMetadataSetup();
     await callHandler(UpdateMetadata, handler, 7, updateMetadata(5, [{ index: 0, leader: 1 }]));
     const stale = await callHandler(UpdateMetadata, handler, 7, updateMetadata(4, [{ index: 0, leader: 2 }]));
     expect(stale.errorCode).toBe(ErrorCode.STALE_CONTROLLER_EPOCH);
@@ -258,14 +247,7 @@ describe('UpdateMetadata handler', () => {
   });
 
   it('reads v0 brokers (one PLAINTEXT host and port) and v2 endpoints named after their protocol', async () => {
-    const lifecycle = new RecordingLifecycle();
-    const deps = {
-      gate: new ControllerRequestGate(() => -1),
-      lifecycle,
-      metadataCache: lifecycle.cache,
-      clusterId: 'c1',
-    };
-    const handler = updateMetadataHandler(deps);
+    const { lifecycle, handler } = updateMetadataSetup();
     const v0 = { ...updateMetadata(1, []), liveBrokers: [{ ...broker(1, 0), v0Host: 'old', v0Port: 9000 }] };
     await callHandler(UpdateMetadata, handler, 0, v0);
     expect(lifecycle.cache.snapshot().broker(1)?.endpoints).toEqual([
