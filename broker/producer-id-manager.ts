@@ -32,16 +32,13 @@ export interface ProducerIdManagerOptions {
  * fsync) before any id in it is returned; a restart claims the next block, so the unused rest of a block is
  * skipped, never reissued. An unreadable file fails allocation rather than risk reusing ids.
  *
- * Concurrency: ids within a block are handed out synchronously; one block claim runs at a time and every caller
- * that ran out waits for it.
+ * Concurrency: see ProducerIdBlocks (one claim at a time; callers that ran out wait for it).
  */
 export class ProducerIdManager implements ProducerIdSource {
   readonly path: string;
   readonly #logDir: string;
   readonly #brokerId: number;
-  #next = 0;
-  #blockEnd = -1;
-  #claiming: Promise<void> | undefined;
+  readonly #blocks = new ProducerIdBlocks(() => this.#claimBlock());
 
   constructor(options: ProducerIdManagerOptions) {
     this.#logDir = options.logDir;
@@ -49,17 +46,11 @@ export class ProducerIdManager implements ProducerIdSource {
     this.path = join(options.logDir, PRODUCER_ID_BLOCK_FILE);
   }
 
-  async generateProducerId(): Promise<number> {
-    while (this.#next > this.#blockEnd) {
-      this.#claiming ??= this.#claimBlock().finally(() => {
-        this.#claiming = undefined;
-      });
-      await this.#claiming;
-    }
-    return this.#next++;
+  generateProducerId(): Promise<number> {
+    return this.#blocks.next();
   }
 
-  async #claimBlock(): Promise<void> {
+  async #claimBlock(): Promise<ProducerIdBlock> {
     const start = (await this.#lastBlockEnd()) + 1;
     const end = start + PRODUCER_ID_BLOCK_SIZE - 1;
     if (!Number.isSafeInteger(end)) throw new Error('producer ids are exhausted');
@@ -85,8 +76,7 @@ export class ProducerIdManager implements ProducerIdSource {
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
-    this.#next = start;
-    this.#blockEnd = end;
+    return { start, end };
   }
 
   /** The end of the last claimed block, -1 when none was ever claimed. */
@@ -105,5 +95,42 @@ export class ProducerIdManager implements ProducerIdSource {
       throw new Error(`${this.path} does not hold a producer id block: ${JSON.stringify(text)}`);
     }
     return end;
+  }
+}
+
+/** A claimed range of producer ids, both ends included. */
+export interface ProducerIdBlock {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Hands out the ids of claimed blocks in order, for both producer id managers: `claim` persists the next block
+ * (a file, a znode) before any id in it is returned. Ids within a block are handed out synchronously; one claim
+ * runs at a time and every caller that ran out waits for it.
+ */
+export class ProducerIdBlocks {
+  readonly #claim: () => Promise<ProducerIdBlock>;
+  #next = 0;
+  #blockEnd = -1;
+  #claiming: Promise<void> | undefined;
+
+  constructor(claim: () => Promise<ProducerIdBlock>) {
+    this.#claim = claim;
+  }
+
+  async next(): Promise<number> {
+    while (this.#next > this.#blockEnd) {
+      this.#claiming ??= this.#claim()
+        .then(({ start, end }) => {
+          this.#next = start;
+          this.#blockEnd = end;
+        })
+        .finally(() => {
+          this.#claiming = undefined;
+        });
+      await this.#claiming;
+    }
+    return this.#next++;
   }
 }

@@ -1,5 +1,10 @@
 import { Binding, type Logger } from '../logger.js';
-import { PRODUCER_ID_BLOCK_SIZE, type ProducerIdSource } from '../producer-id-manager.js';
+import {
+  PRODUCER_ID_BLOCK_SIZE,
+  type ProducerIdBlock,
+  ProducerIdBlocks,
+  type ProducerIdSource,
+} from '../producer-id-manager.js';
 import type { ZkClient } from './zk-client.js';
 import { decodeProducerIdBlock, encodeProducerIdBlock, type ZkProducerIdBlock } from './zk-data.js';
 import { ZkBadVersionError, ZkNodeExistsError, ZkNoNodeError } from './zk-errors.js';
@@ -23,17 +28,14 @@ export interface ZkProducerIdManagerOptions {
  * success after finding its own block in the node: a connection-loss retry of its own write looks the same as
  * another manager with this broker id (a zombie) claiming that very block, and skipping a block is harmless.
  *
- * Concurrency: ids within a block are handed out synchronously; one claim runs at a time and every caller that
- * ran out waits for it. A failed claim fails its waiters; the next call tries again. Invariant: an id is returned
+ * Concurrency: see ProducerIdBlocks (one claim at a time; callers that ran out wait for it). A failed claim fails its waiters; the next call tries again. Invariant: an id is returned
  * only from a block this manager's own write put in ZooKeeper, so no two managers ever return the same id.
  */
 export class ZkProducerIdManager implements ProducerIdSource {
   readonly #zk: ZkClient;
   readonly #brokerId: number;
   readonly #log: Logger;
-  #next = 0;
-  #blockEnd = -1;
-  #claiming: Promise<void> | undefined;
+  readonly #blocks = new ProducerIdBlocks(() => this.#claimBlock());
 
   constructor(options: ZkProducerIdManagerOptions) {
     this.#zk = options.zk;
@@ -41,17 +43,11 @@ export class ZkProducerIdManager implements ProducerIdSource {
     this.#log = options.logger.child({ [Binding.component]: 'zk-producer-id-manager' });
   }
 
-  async generateProducerId(): Promise<number> {
-    while (this.#next > this.#blockEnd) {
-      this.#claiming ??= this.#claimBlock().finally(() => {
-        this.#claiming = undefined;
-      });
-      await this.#claiming;
-    }
-    return this.#next++;
+  generateProducerId(): Promise<number> {
+    return this.#blocks.next();
   }
 
-  async #claimBlock(): Promise<void> {
+  async #claimBlock(): Promise<ProducerIdBlock> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.#readLatest();
       const start = current.block === null ? 0 : current.block.blockEnd + 1;
@@ -78,9 +74,7 @@ export class ZkProducerIdManager implements ProducerIdSource {
         throw err;
       }
       this.#log.info({ blockStart: block.blockStart, blockEnd: block.blockEnd }, 'claimed a producer id block');
-      this.#next = block.blockStart;
-      this.#blockEnd = block.blockEnd;
-      return;
+      return { start: block.blockStart, end: block.blockEnd };
     }
   }
 
