@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedCluster, startCluster } from '../../../broker/index.js';
 import { waitFor } from '../../helpers/broker-process.js';
+import { readValues } from '../../helpers/kafkajs-read.js';
 import { type TestZooKeeper, zooKeeperForTests } from '../../helpers/zookeeper.js';
 
 /** startCluster: three in-process brokers on one ZooKeeper, the production code of cluster mode. */
@@ -60,22 +61,8 @@ describe.sequential('startCluster', () => {
       'every replica to hold its partition whole',
     );
 
-    const consumer = kafka().consumer({ groupId: 'readers' });
-    await consumer.connect();
-    await consumer.subscribe({ topic: 'replicated', fromBeginning: true });
-    const seen = new Set<string>();
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        seen.add(message.value!.toString());
-        return Promise.resolve();
-      },
-    });
-    await waitFor(
-      () => seen.size === 90,
-      30_000,
-      () => `90 values, have ${seen.size}`,
-    );
-    await consumer.disconnect();
+    const seen = await readValues(kafka(), { groupId: 'readers', topic: 'replicated', count: 90 });
+    expect(new Set(seen)).toEqual(new Set(messages.map((m) => m.value)));
   }, 90_000);
 
   it('moves leadership away from a broker that stops, and keeps accepting acks=all writes', async () => {

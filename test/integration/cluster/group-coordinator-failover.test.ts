@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { javaStringHashCode, kafkaAbs } from '../../../broker/group/offsets-topic.js';
 import { type EmbeddedCluster, startCluster } from '../../../broker/index.js';
 import { waitFor } from '../../helpers/broker-process.js';
+import { readValues } from '../../helpers/kafkajs-read.js';
 import { type TestZooKeeper, zooKeeperForTests } from '../../helpers/zookeeper.js';
 
 const OFFSETS_PARTITIONS = 3;
@@ -29,26 +30,8 @@ describe.sequential('group coordinator failover', () => {
   const kafka = (): Kafka =>
     new Kafka({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10 } });
 
-  /** Reads `topic` in group `groupId` until `count` values arrived, committing as it goes. */
-  async function consume(groupId: string, count: number): Promise<string[]> {
-    const consumer = kafka().consumer({ groupId });
-    await consumer.connect();
-    await consumer.subscribe({ topic: 'events', fromBeginning: true });
-    const seen: string[] = [];
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        seen.push(message.value!.toString());
-        return Promise.resolve();
-      },
-    });
-    await waitFor(
-      () => seen.length >= count,
-      30_000,
-      () => `${count} values, have ${seen.length}`,
-    );
-    await consumer.disconnect(); // commits what was read
-    return seen;
-  }
+  const consume = (groupId: string, count: number): Promise<string[]> =>
+    readValues(kafka(), { groupId, topic: 'events', count });
 
   it('keeps committed offsets when the coordinator broker stops: the group resumes where it was', async () => {
     const admin = kafka().admin();

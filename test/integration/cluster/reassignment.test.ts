@@ -8,6 +8,7 @@ import {
   type RequestInput,
 } from '../../../protocol/index.js';
 import { waitFor } from '../../helpers/broker-process.js';
+import { readValues } from '../../helpers/kafkajs-read.js';
 import { brokerRequest, readPartition } from '../../helpers/cluster-wire.js';
 import { type TestZooKeeper, zooKeeperForTests } from '../../helpers/zookeeper.js';
 
@@ -115,22 +116,7 @@ describe.sequential('partition reassignment', () => {
 
     // clients find the new leader: later writes and a consumer from the beginning see everything
     await produce('moved', values('after', 10));
-    const consumer = kafka().consumer({ groupId: 'moved-readers' });
-    await consumer.connect();
-    await consumer.subscribe({ topic: 'moved', fromBeginning: true });
-    const seen: string[] = [];
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        seen.push(message.value!.toString());
-        return Promise.resolve();
-      },
-    });
-    await waitFor(
-      () => seen.length >= 210,
-      30_000,
-      () => `210 values, have ${seen.length}`,
-    );
-    await consumer.disconnect();
+    const seen = await readValues(kafka(), { groupId: 'moved-readers', topic: 'moved', count: 210 });
     expect(seen).toEqual([...values('m', 200), ...values('after', 10)]);
   });
 
