@@ -96,7 +96,7 @@ const LENGTH_FIELD_END = 12;
  * the entry lies wholly before startOffset. Entries name the last offset of the batch they point at, so an entry
  * below startOffset is a batch that ends before it: reading its length steps over it with a 12-byte read instead
  * of reading it whole (a follower fetching from the end of the leader's log lands on the whole previous batch,
- * often as large as the read). Position 0 may be the index's (baseOffset, 0) default, not an entry: kept.
+ * often as large as the read); only worth its read when that batch may be large. Position 0 may be the index's (baseOffset, 0) default, not an entry: kept.
  */
 async function firstCandidatePosition(
   segment: ReadableSegment,
@@ -105,6 +105,10 @@ async function firstCandidatePosition(
 ): Promise<number> {
   const entry = segment.offsetIndex.lookup(startOffset);
   if (entry.position === 0 || entry.offset >= startOffset) return entry.position;
+  // Entries are index.interval.bytes apart, plus one batch: when the next one (or the end) is within the search
+  // margin the batch is small, and the first read covers it at no extra cost (the common consumer case).
+  const nextEntry = segment.offsetIndex.fetchUpperBoundOffset(entry.position + 1, 0);
+  if ((nextEntry?.position ?? segment.size) - entry.position <= READ_SEARCH_MARGIN) return entry.position;
   const header = await segment.log.read(entry.position, LENGTH_FIELD_END);
   if (header.length < LENGTH_FIELD_END) return entry.position;
   const next = entry.position + LENGTH_FIELD_END + header.readInt32BE(8);

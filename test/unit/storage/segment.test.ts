@@ -253,6 +253,22 @@ describe('LogSegment', () => {
     await segment.close();
   });
 
+  it('reads small indexed batches before the offset wanted in its one read, without a header read first', async () => {
+    const segment = await create(0, config({ 'index.interval.bytes': '600' }));
+    const small = await appendAll(
+      segment,
+      [0, 1, 2, 3].map((offset) => batch(offset, 1, { valueSize: 500 })),
+    );
+    // the entry below offset 3 is a batch that ends before it
+    expect(segment.offsetIndex.lookup(3).offset).toBeLessThan(3);
+    expect(segment.offsetIndex.lookup(3).position).toBeGreaterThan(0);
+    const reads = vi.spyOn(segment.log, 'read');
+    const result = await segment.read(3, 1 << 20, segment.size, true);
+    expect(result!.records.equals(small[3]!)).toBe(true);
+    expect(reads).toHaveBeenCalledTimes(1);
+    await segment.close();
+  });
+
   it('adds index entries at batch boundaries every index.interval.bytes, never for the first batch', async () => {
     const segment = await create(1000, config({ 'index.interval.bytes': '500' }));
     const batches = await appendAll(segment, hundredRecords(1000));
